@@ -42,6 +42,8 @@ export interface PickedMaster extends MasterInfo {
 const SWITCH_CHANNEL = '+switch-master';
 /** Poll period while no master is confirmed: a failover completes between two polls. */
 const FAST_RECHECK_MS = 250;
+/** How long a pass waits for the last sentinels once most have answered. */
+const STRAGGLER_GRACE_MS = 250;
 
 export function formatAddress(addr: HostPort): string {
   return addr.host.includes(':') ? `[${addr.host}]:${addr.port}` : `${addr.host}:${addr.port}`;
@@ -99,6 +101,8 @@ class QueryLink {
   readonly client: Redis;
   private connecting: Promise<void> | null = null;
   private wasReady = false;
+  /** The connection's own error (WRONGPASS, ECONNREFUSED): ioredis fails the query with a vaguer one. */
+  private lastError: Error | null = null;
 
   constructor(
     readonly addr: HostPort,
@@ -126,7 +130,10 @@ class QueryLink {
       disconnectTimeout: timeoutMs,
     };
     this.client = new Redis(options);
-    this.client.on('error', (err: Error) => log.debug({ peer: formatAddress(addr), err: err.message }, 'query connection error'));
+    this.client.on('error', (err: Error) => {
+      this.lastError = err;
+      log.debug({ peer: formatAddress(addr), err: err.message }, 'query connection error');
+    });
     this.client.on('ready', () => {
       this.wasReady = true;
     });
@@ -141,12 +148,13 @@ class QueryLink {
     const deadline = new Promise<never>((_, reject) => {
       timer = setTimeout(() => reject(new TimeoutError(`no reply within ${this.timeoutMs} ms`)), this.timeoutMs);
     });
+    this.lastError = null;
     try {
       return await Promise.race([this.ready().then(() => this.client.call(args[0]!, ...args.slice(1))), deadline]);
     } catch (err) {
       // A reply that never came would pair with the next query; start over on a new connection.
       if (err instanceof TimeoutError) this.drop();
-      throw err;
+      throw this.lastError ?? err;
     } finally {
       clearTimeout(timer);
     }
@@ -184,8 +192,10 @@ interface SentinelPeer {
   query: QueryLink;
   subscriber: Redis;
   subscribedOnce: boolean;
-  /** Failed its last query: once most sentinels have answered, a pass does not wait for it. */
+  /** Failed or lagged last time: once most sentinels have answered, a pass does not wait for it. */
   suspect: boolean;
+  /** Its last query failed (logged once per outage). */
+  failing: boolean;
 }
 
 type RoleCheck = { ok: true } | { ok: false; reason: string };
@@ -276,7 +286,7 @@ export class SentinelMaster extends EventEmitter<MasterSourceEvents> implements 
       retryStrategy: (attempt: number) => Math.min(attempt * 100, 1000),
       maxRetriesPerRequest: 0,
     });
-    const peer: SentinelPeer = { addr, label, query, subscriber, subscribedOnce: false, suspect: false };
+    const peer: SentinelPeer = { addr, label, query, subscriber, subscribedOnce: false, suspect: false, failing: false };
     subscriber.on('error', (err: Error) => this.log.debug({ sentinel: label, err: err.message }, 'sentinel event connection error'));
     subscriber.on('ready', () => {
       subscriber.subscribe(SWITCH_CHANNEL).then(
@@ -391,7 +401,11 @@ export class SentinelMaster extends EventEmitter<MasterSourceEvents> implements 
     }
   }
 
-  /** Asks every sentinel at once; a pass ends when all have replied or failed, or earlier as said in SentinelPeer.suspect. */
+  /**
+   * Asks every sentinel at once. A pass waits for all of them, but once most have answered it
+   * stops waiting for the rest: at once for sentinels that failed or lagged last time, after
+   * STRAGGLER_GRACE_MS for others. A straggler that later reports a newer epoch starts a pass.
+   */
   private askSentinels(): Promise<{ answers: SentinelAnswer[]; replied: number }> {
     const total = this.peers.length;
     return new Promise((resolve) => {
@@ -399,34 +413,47 @@ export class SentinelMaster extends EventEmitter<MasterSourceEvents> implements 
       const pending = new Set<SentinelPeer>(this.peers);
       let replied = 0;
       let done = false;
+      let grace: NodeJS.Timeout | undefined;
+      let newestEpoch = -1;
+      const finish = (): void => {
+        if (done) return;
+        done = true;
+        clearTimeout(grace);
+        for (const p of pending) p.suspect = true;
+        newestEpoch = Math.max(-1, ...answers.map((a) => a.configEpoch));
+        resolve({ answers, replied });
+      };
       const settle = (): void => {
         if (done) return;
-        const onlySuspectsLeft = [...pending].every((p) => p.suspect);
-        if (pending.size === 0 || (replied * 2 > total && onlySuspectsLeft)) {
-          done = true;
-          resolve({ answers, replied });
-        }
+        if (pending.size === 0 || (replied * 2 > total && [...pending].every((p) => p.suspect))) return finish();
+        if (replied * 2 > total && !grace) grace = setTimeout(finish, Math.min(STRAGGLER_GRACE_MS, this.opts.connectTimeoutMs));
       };
       for (const peer of this.peers) {
-        this.askSentinel(peer).then(
-          (reply) => {
-            if (peer.suspect) this.log.info({ sentinel: peer.label }, 'sentinel answers again');
-            peer.suspect = false;
-            replied++;
-            if (reply === 'unknown-master') {
-              this.log.debug({ sentinel: peer.label }, 'sentinel does not know this master name');
-            } else if (!done) {
-              answers.push(reply);
-            }
-          },
-          (err: Error) => {
-            if (!peer.suspect && !this.stopped) this.log.warn({ sentinel: peer.label, err: err.message }, 'sentinel does not answer');
-            peer.suspect = true;
-          },
-        ).finally(() => {
-          pending.delete(peer);
-          settle();
-        });
+        this.askSentinel(peer)
+          .then(
+            (reply) => {
+              if (peer.failing) this.log.info({ sentinel: peer.label }, 'sentinel answers again');
+              peer.failing = false;
+              peer.suspect = false;
+              if (reply === 'unknown-master') {
+                this.log.debug({ sentinel: peer.label }, 'sentinel does not know this master name');
+              } else if (!done) {
+                answers.push(reply);
+              } else if (reply.configEpoch > newestEpoch) {
+                void this.trigger('late sentinel answer with a newer epoch');
+              }
+              if (!done) replied++;
+            },
+            (err: Error) => {
+              if (!peer.failing && !this.stopped) this.log.warn({ sentinel: peer.label, err: err.message }, 'sentinel does not answer');
+              peer.failing = true;
+              peer.suspect = true;
+            },
+          )
+          .finally(() => {
+            pending.delete(peer);
+            settle();
+          });
       }
     });
   }
