@@ -155,7 +155,7 @@ const ID_RE = /^[A-Za-z0-9_.-]{1,64}$/;
 export function loadServeConfig(argv: string[], env: NodeJS.ProcessEnv = process.env): Config & { help: boolean } {
   const options: Record<string, { type: 'string' | 'boolean'; multiple?: boolean }> = {};
   for (const o of SERVE_OPTIONS) options[o.flag] = { type: o.boolean ? 'boolean' : 'string', ...(o.repeatable ? { multiple: true } : {}) };
-  let values: Record<string, string | string[] | boolean | undefined>;
+  let values: Record<string, string | boolean | (string | boolean)[] | undefined>;
   try {
     ({ values } = parseArgs({ args: argv, options, strict: true, allowPositionals: false }));
   } catch (err) {

@@ -1,16 +1,60 @@
 // Boot: config -> logger -> upstream -> command registry -> listener; nothing else.
 
+import { createHash, timingSafeEqual } from 'node:crypto';
+import pino, { type Logger } from 'pino';
 import type { Config } from './config.js';
-import type { Logger } from 'pino';
+import { CommandTable } from './registry/policy.js';
+import { Listener } from './server/listener.js';
+import type { ProxyContext } from './server/context.js';
+import { createMasterSource } from './upstream/sentinel.js';
+import { Upstream } from './upstream/upstream.js';
 
 export interface RunningProxy {
   /** The bound RESP address (port is the real one when config.port was 0). */
   host: string;
   port: number;
+  readonly upstream: Upstream;
   /** Stops accepting, closes clients and upstream connections. */
   close(): Promise<void>;
 }
 
-export async function startProxy(_config: Config, _logger?: Logger): Promise<RunningProxy> {
-  throw new Error('not implemented yet');
+export async function startProxy(config: Config, logger?: Logger): Promise<RunningProxy> {
+  const log = logger ?? pino({ level: config.logLevel, base: { name: 'suma-redis' } }, pino.destination(2));
+  const upstream = new Upstream(createMasterSource(config, log), config, log);
+  await upstream.start();
+
+  const commands = new CommandTable();
+  let nextId = 0;
+  const passwordDigest = config.clientPassword === undefined ? null : sha256(Buffer.from(config.clientPassword, 'utf8'));
+  const ctx: ProxyContext = {
+    config,
+    logger: log,
+    upstream,
+    commands,
+    nextClientId: () => ++nextId,
+    checkPassword: (candidate) => passwordDigest !== null && timingSafeEqual(sha256(candidate), passwordDigest),
+    clientClosed: (client) => listener.forget(client),
+  };
+  const listener = new Listener(ctx);
+  let address;
+  try {
+    address = await listener.listen(config.port, config.bind);
+  } catch (err) {
+    await upstream.stop();
+    throw err;
+  }
+  log.info({ address: `${address.address}:${address.port}` }, 'listening');
+  return {
+    host: address.address,
+    port: address.port,
+    upstream,
+    async close() {
+      await listener.close();
+      await upstream.stop();
+    },
+  };
+}
+
+function sha256(data: Buffer): Buffer {
+  return createHash('sha256').update(data).digest();
 }

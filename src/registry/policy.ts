@@ -1,0 +1,131 @@
+// How each standard command travels, as data. A command not listed here is stateless: it goes
+// on the shared pipelined connection (or the client's own session once it has one), and that
+// includes unknown and module commands, so the upstream's own error comes back.
+
+import { NameTable } from './name-table.js';
+import type { Reply } from '../resp/encode.js';
+
+export const enum Kind {
+  /** Needs the client's own upstream connection; nothing else to do. */
+  Session,
+  /** Answered by the proxy itself (sumavlib.* and friends). */
+  Local,
+  Select,
+  Multi,
+  Exec,
+  Discard,
+  Watch,
+  Unwatch,
+  Subscribe,
+  Unsubscribe,
+  /** CLIENT: some subcommands carry connection state, others are server-wide. */
+  Client,
+  /** XREAD / XREADGROUP: blocking only with BLOCK. */
+  StreamRead,
+  Monitor,
+  Auth,
+  Hello,
+  Quit,
+  Reset,
+  /** Not forwarded: replication protocol and commands that would break the shared connection. */
+  Refused,
+}
+
+export const enum PubSubFamily {
+  Channel,
+  Pattern,
+  Shard,
+}
+
+export interface Policy {
+  kind: Kind;
+  family?: PubSubFamily;
+  /** For Kind.Local. */
+  command?: LocalCommand;
+}
+
+/** A command the proxy answers itself. */
+export interface LocalCommand {
+  readonly name: string;
+  /** Arity and argument errors, Redis's wording; null when the call may run. */
+  check(args: Buffer[]): Buffer | null;
+  run(client: LocalCaller, args: Buffer[]): Reply | Promise<Reply>;
+}
+
+/** What a local command may know about its caller. */
+export interface LocalCaller {
+  readonly id: number;
+  readonly remoteAddress: string;
+}
+
+/** Standard commands and the proxy's own, in one case-insensitive table; built once at boot. */
+export class CommandTable {
+  private readonly table = new NameTable<Policy>();
+
+  constructor() {
+    for (const [name, policy] of STANDARD) this.table.set(name, policy);
+  }
+
+  /** Registers a local command; a name registered twice is a boot error. */
+  addLocal(command: LocalCommand): void {
+    this.table.set(command.name, { kind: Kind.Local, command });
+  }
+
+  policyOf(buf: Buffer, start: number, length: number): Policy | undefined {
+    return this.table.get(buf, start, length);
+  }
+
+  locals(): LocalCommand[] {
+    const out: LocalCommand[] = [];
+    for (const [, policy] of this.table.entries()) if (policy.command) out.push(policy.command);
+    return out;
+  }
+}
+
+const STANDARD: [string, Policy][] = [];
+const table = { set: (name: string, policy: Policy): void => void STANDARD.push([name, policy]) };
+
+const session = (...names: string[]): void => names.forEach((n) => table.set(n, { kind: Kind.Session }));
+const special = (kind: Kind, ...names: string[]): void => names.forEach((n) => table.set(n, { kind }));
+
+session('blpop', 'brpop', 'brpoplpush', 'blmove', 'blmpop', 'bzpopmin', 'bzpopmax', 'bzmpop', 'wait', 'waitaof');
+session('readonly', 'readwrite', 'debug');
+special(Kind.Select, 'select');
+special(Kind.Multi, 'multi');
+special(Kind.Exec, 'exec');
+special(Kind.Discard, 'discard');
+special(Kind.Watch, 'watch');
+special(Kind.Unwatch, 'unwatch');
+special(Kind.Client, 'client');
+special(Kind.StreamRead, 'xread', 'xreadgroup');
+special(Kind.Monitor, 'monitor');
+special(Kind.Auth, 'auth');
+special(Kind.Hello, 'hello');
+special(Kind.Quit, 'quit');
+special(Kind.Reset, 'reset');
+special(Kind.Refused, 'sync', 'psync', 'replconf');
+table.set('subscribe', { kind: Kind.Subscribe, family: PubSubFamily.Channel });
+table.set('psubscribe', { kind: Kind.Subscribe, family: PubSubFamily.Pattern });
+table.set('ssubscribe', { kind: Kind.Subscribe, family: PubSubFamily.Shard });
+table.set('unsubscribe', { kind: Kind.Unsubscribe, family: PubSubFamily.Channel });
+table.set('punsubscribe', { kind: Kind.Unsubscribe, family: PubSubFamily.Pattern });
+table.set('sunsubscribe', { kind: Kind.Unsubscribe, family: PubSubFamily.Shard });
+
+/** Commands Redis accepts before AUTH. */
+export function allowedBeforeAuth(kind: Kind | undefined): boolean {
+  return kind === Kind.Auth || kind === Kind.Hello || kind === Kind.Quit || kind === Kind.Reset;
+}
+
+/** CLIENT subcommands that act on the caller's own connection and so need its session. */
+const CLIENT_SESSION = new Set(['id', 'info', 'getname', 'setname', 'reply', 'tracking', 'caching', 'getredir', 'trackinginfo', 'no-evict', 'no-touch']);
+
+export function clientNeedsSession(sub: string): boolean {
+  return CLIENT_SESSION.has(sub.toLowerCase());
+}
+
+/** Commands a RESP2 client may send while subscribed. */
+const SUBSCRIBED_CONTEXT = new Set(['subscribe', 'psubscribe', 'ssubscribe', 'unsubscribe', 'punsubscribe', 'sunsubscribe', 'ping', 'quit', 'reset']);
+
+export function allowedWhileSubscribed(name: string): boolean {
+  return SUBSCRIBED_CONTEXT.has(name.toLowerCase());
+}

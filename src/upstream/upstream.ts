@@ -1,0 +1,130 @@
+// The data plane's view of the upstream: one shared pipelined link to the current master,
+// dedicated connections for stateful sessions, and the clients waiting while no master is
+// reachable. When the master changes, every connection to the old one is closed at once, so
+// nothing is ever written to a node after Sentinel demoted it.
+
+import type { Logger } from 'pino';
+import type { Config } from '../config.js';
+import { asText, type Value } from '../resp/decode.js';
+import type { CloseReason, ConnectionEvents, ConnectionOptions, UpstreamConnection } from './connection.js';
+import { sameAddress, type MasterInfo, type MasterSource } from './master-source.js';
+import { SharedLink } from './shared-link.js';
+
+export type MasterWaiter = () => void;
+
+export class Upstream {
+  private master: MasterInfo | null = null;
+  private shared: SharedLink | null = null;
+  private readonly connections = new Set<UpstreamConnection>();
+  private readonly waiters = new Set<MasterWaiter>();
+  /** When the master became unreachable (or when we started without one). */
+  private downSince: number | null = Date.now();
+  private readonly options: ConnectionOptions;
+  private readonly events: ConnectionEvents;
+  /** redis_version of the master, for HELLO. */
+  serverVersion = '7.0.0';
+  failovers = 0;
+
+  constructor(
+    private readonly source: MasterSource,
+    private readonly config: Config,
+    logger: Logger,
+  ) {
+    this.options = {
+      username: config.upstreamUsername,
+      password: config.upstreamPassword,
+      connectTimeoutMs: config.connectTimeoutMs,
+      logger,
+    };
+    this.events = {
+      onClose: (conn, reason) => this.onConnectionClosed(conn, reason),
+      onHandshake: (command, value) => this.onHandshake(command, value),
+    };
+    source.on('master', (current) => this.onMaster(current));
+  }
+
+  async start(): Promise<void> {
+    await this.source.start();
+    this.onMaster(this.source.current());
+  }
+
+  async stop(): Promise<void> {
+    for (const conn of [...this.connections]) conn.close();
+    await this.source.stop();
+  }
+
+  current(): MasterInfo | null {
+    return this.master;
+  }
+
+  /** The shared link to the current master, opened on first use; null while no master is known. */
+  sharedLink(): SharedLink | null {
+    const shared = this.shared;
+    if (shared !== null && !shared.closed) return shared;
+    const master = this.master;
+    if (master === null) return null;
+    const link = new SharedLink(master, this.options, this.events, [['INFO', 'server']]);
+    this.connections.add(link);
+    this.shared = link;
+    return link;
+  }
+
+  /** Opens a dedicated connection to the current master, or returns null while none is known. */
+  dedicated<T extends UpstreamConnection>(
+    make: (addr: MasterInfo, options: ConnectionOptions, events: ConnectionEvents) => T,
+  ): T | null {
+    const master = this.master;
+    if (master === null) return null;
+    const conn = make(master, this.options, this.events);
+    this.connections.add(conn);
+    return conn;
+  }
+
+  /**
+   * Milliseconds a command may still wait for a master: the failover window counts from the
+   * moment the master was lost, so a long outage answers new commands at once.
+   */
+  waitBudget(): number {
+    if (this.downSince === null) return this.config.failoverWindowMs;
+    return this.downSince + this.config.failoverWindowMs - Date.now();
+  }
+
+  /** Calls `waiter` once a master is available again; returns a function that cancels it. */
+  whenMaster(waiter: MasterWaiter): () => void {
+    this.waiters.add(waiter);
+    return () => this.waiters.delete(waiter);
+  }
+
+  private onMaster(current: MasterInfo | null): void {
+    const previous = this.master;
+    if (sameAddress(previous, current)) {
+      this.master = current;
+      return;
+    }
+    this.master = current;
+    if (previous !== null) {
+      this.failovers++;
+      for (const conn of [...this.connections]) if (sameAddress(conn.addr, previous)) conn.close();
+    }
+    if (current === null) {
+      this.downSince ??= Date.now();
+      return;
+    }
+    this.downSince = null;
+    const waiters = [...this.waiters];
+    this.waiters.clear();
+    for (const waiter of waiters) waiter();
+  }
+
+  private onConnectionClosed(conn: UpstreamConnection, reason: CloseReason): void {
+    this.connections.delete(conn);
+    if (this.shared === conn) this.shared = null;
+    if (reason === 'failed' && sameAddress(conn.addr, this.master)) this.source.reportFailure(conn.addr);
+  }
+
+  private onHandshake(command: string, value: Value): void {
+    if (command !== 'INFO') return;
+    const version = /redis_version:([^\r\n]+)/.exec(asText(value) ?? '');
+    if (version) this.serverVersion = version[1]!;
+  }
+}
