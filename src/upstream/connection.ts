@@ -98,9 +98,10 @@ export abstract class UpstreamConnection implements Flushable {
     this.end('closed');
   }
 
-  private fail(what: string): void {
+  /** Socket failures are routine during a failover (the Sentinel module warns once); handshake refusals are not. */
+  private fail(what: string, level: 'debug' | 'warn' = 'debug'): void {
     if (this.closed) return;
-    this.options.logger.warn({ upstream: `${this.addr.host}:${this.addr.port}`, reason: what }, 'upstream connection failed');
+    this.options.logger[level]({ upstream: `${this.addr.host}:${this.addr.port}`, reason: what }, 'upstream connection failed');
     this.end('failed');
   }
 
@@ -132,7 +133,7 @@ export abstract class UpstreamConnection implements Flushable {
       const step = this.steps.shift()!;
       const { value } = decodeFrame(frame);
       const problem = step.check(value);
-      if (problem) return this.fail(problem);
+      if (problem) return this.fail(problem, 'warn');
       this.events.onHandshake?.(step.command, value);
     }
     if (pos < chunk.length) this.onReplies(chunk, pos);

@@ -2,6 +2,7 @@
 // Sentinel details stay behind this interface (see sentinel.ts); a standalone address is static.
 
 import { EventEmitter } from 'node:events';
+import net from 'node:net';
 import type { HostPort } from '../config.js';
 
 export interface MasterInfo extends HostPort {
@@ -33,22 +34,54 @@ export function sameAddress(a: HostPort | null | undefined, b: HostPort | null |
   return !!a && !!b && a.host === b.host && a.port === b.port;
 }
 
-/** A fixed standalone upstream: always "the master"; failures are the data plane's business. */
+/**
+ * A fixed standalone upstream. After the data plane reports a failure it counts as down until a
+ * TCP connect succeeds again, so commands wait out the failover window instead of failing at once.
+ */
 export class StaticMaster extends EventEmitter<MasterSourceEvents> implements MasterSource {
   private readonly info: MasterInfo;
+  private up = true;
+  private probe: NodeJS.Timeout | null = null;
 
-  constructor(addr: HostPort) {
+  constructor(
+    addr: HostPort,
+    private readonly probeIntervalMs = 250,
+  ) {
     super();
     this.info = { host: addr.host, port: addr.port, configEpoch: 0, replicas: 0 };
   }
 
   current(): MasterInfo | null {
-    return this.info;
+    return this.up ? this.info : null;
   }
 
   async start(): Promise<void> {}
 
-  async stop(): Promise<void> {}
+  async stop(): Promise<void> {
+    if (this.probe) clearTimeout(this.probe);
+    this.probe = null;
+  }
 
-  reportFailure(): void {}
+  reportFailure(addr: HostPort): void {
+    if (!this.up || !sameAddress(addr, this.info)) return;
+    this.up = false;
+    this.emit('master', null, this.info);
+    this.scheduleProbe();
+  }
+
+  private scheduleProbe(): void {
+    this.probe = setTimeout(() => {
+      const socket = net.connect({ host: this.info.host, port: this.info.port });
+      socket.once('connect', () => {
+        socket.destroy();
+        this.probe = null;
+        this.up = true;
+        this.emit('master', this.info, null);
+      });
+      socket.once('error', () => {
+        socket.destroy();
+        this.scheduleProbe();
+      });
+    }, this.probeIntervalMs);
+  }
 }
