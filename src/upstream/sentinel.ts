@@ -120,7 +120,7 @@ class QueryLink {
       connectionName,
       lazyConnect: true,
       enableOfflineQueue: false,
-      // Sentinels do not answer INFO like data nodes; ROLE and SENTINEL replies are the check.
+      // The INFO ready check costs a round trip per connect; ROLE and SENTINEL need no ready node.
       enableReadyCheck: false,
       disableClientInfo: true,
       maxRetriesPerRequest: 0,
@@ -152,8 +152,8 @@ class QueryLink {
     try {
       return await Promise.race([this.ready().then(() => this.client.call(args[0]!, ...args.slice(1))), deadline]);
     } catch (err) {
-      // A reply that never came would pair with the next query; start over on a new connection.
-      if (err instanceof TimeoutError) this.drop();
+      // A peer that missed the deadline is likely stuck: the next query should not queue behind it.
+      if (err instanceof TimeoutError) this.close();
       throw this.lastError ?? err;
     } finally {
       clearTimeout(timer);
@@ -166,10 +166,6 @@ class QueryLink {
       this.connecting = null;
     });
     return this.connecting;
-  }
-
-  drop(): void {
-    this.client.disconnect();
   }
 
   /** Closes at once: the socket is destroyed rather than waiting for a peer that may be stopped. */
@@ -295,7 +291,8 @@ export class SentinelMaster extends EventEmitter<MasterSourceEvents> implements 
           if (peer.subscribedOnce) void this.trigger('sentinel event connection restored');
           peer.subscribedOnce = true;
         },
-        (err: Error) => this.log.debug({ sentinel: label, err: err.message }, 'subscribe failed'),
+        // Without this subscription failovers are still found, but only by the timer.
+        (err: Error) => this.log.warn({ sentinel: label, err: err.message }, `cannot subscribe to ${SWITCH_CHANNEL}`),
       );
     });
     subscriber.on('message', (channel: string, message: string) => {
