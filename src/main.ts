@@ -5,6 +5,7 @@ import pino, { type Logger } from 'pino';
 import type { Config } from './config.js';
 import { CommandTable } from './registry/policy.js';
 import { Listener } from './server/listener.js';
+import { OutputGate } from './server/output-gate.js';
 import type { ProxyContext } from './server/context.js';
 import { createMasterSource } from './upstream/sentinel.js';
 import { Upstream } from './upstream/upstream.js';
@@ -31,6 +32,7 @@ export async function startProxy(config: Config, logger?: Logger): Promise<Runni
     logger: log,
     upstream,
     commands,
+    outputGate: new OutputGate(config.outputHighWater, (on) => upstream.setSharedReading(on)),
     nextClientId: () => ++nextId,
     checkPassword: (candidate) => passwordDigest !== null && timingSafeEqual(sha256(candidate), passwordDigest),
     clientClosed: (client) => listener.forget(client),

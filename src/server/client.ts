@@ -53,6 +53,7 @@ export class ClientConnection implements ReplySink, SessionOwner, Flushable, Loc
   private authenticated: boolean;
   private corked = false;
   private readPaused = false;
+  private congested = false;
   private cancelMasterWait: (() => void) | null = null;
   private masterTimer: NodeJS.Timeout | null = null;
   /** Async local replies, written in order as they complete. */
@@ -465,7 +466,7 @@ export class ClientConnection implements ReplySink, SessionOwner, Flushable, Loc
       this.socket.cork();
       flushAtTurnEnd(this);
     }
-    if (!this.socket.write(data)) this.updateReading();
+    if (!this.socket.write(data) || this.congested) this.updateReading();
   }
 
   flush(): void {
@@ -482,9 +483,16 @@ export class ClientConnection implements ReplySink, SessionOwner, Flushable, Loc
     this.updateReading();
   }
 
-  /** Reads while nothing holds input back and the client keeps up with its replies. */
+  /**
+   * Reads while nothing holds input back and the client keeps up with its replies. A client that
+   * does not keep up also holds back its session's replies, and counts against the shared links.
+   */
   private updateReading(): void {
-    const pause = this.stop !== Stop.None || this.socket.writableNeedDrain;
+    const congested = this.socket.writableNeedDrain;
+    if (congested !== this.congested) this.session?.setReading(!congested);
+    if (congested || this.congested) this.ctx.outputGate.congestion(this, congested);
+    this.congested = congested;
+    const pause = this.stop !== Stop.None || congested;
     if (pause === this.readPaused) return;
     this.readPaused = pause;
     if (pause) this.socket.pause();
@@ -527,6 +535,7 @@ export class ClientConnection implements ReplySink, SessionOwner, Flushable, Loc
     this.session?.close();
     this.session = null;
     this.pend = null;
+    if (this.congested) this.ctx.outputGate.congestion(this, false);
     this.ctx.clientClosed(this);
   }
 

@@ -6,12 +6,14 @@ import type { Config } from '../config.js';
 import type { CommandTable } from '../registry/policy.js';
 import type { Upstream } from '../upstream/upstream.js';
 import type { ClientConnection } from './client.js';
+import type { OutputGate } from './output-gate.js';
 
 export interface ProxyContext {
   readonly config: Config;
   readonly logger: Logger;
   readonly upstream: Upstream;
   readonly commands: CommandTable;
+  readonly outputGate: OutputGate;
   nextClientId(): number;
   checkPassword(candidate: Buffer): boolean;
   clientClosed(client: ClientConnection): void;

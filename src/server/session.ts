@@ -105,6 +105,7 @@ export class Session {
   private monitoring = false;
   private cancelWait: (() => void) | null = null;
   private closed = false;
+  private reading = true;
 
   constructor(
     private readonly owner: SessionOwner,
@@ -127,6 +128,7 @@ export class Session {
     if (this.db !== 0) replay.push(['SELECT', String(this.db)]);
     if (this.name !== null) replay.push(['CLIENT', 'SETNAME', this.name]);
     this.conn = this.upstream.dedicated((addr, options, events) => new DedicatedConnection(this, addr, options, events, replay));
+    if (this.conn !== null && !this.reading) this.conn.setReading(false);
     return this.conn !== null;
   }
 
@@ -294,6 +296,12 @@ export class Session {
       this.expects.push(...Array.from(set, () => ({ action: Action.Swallow, pubsub: true })));
       this.conn!.write(encodeCommand([SUBSCRIBE_COMMANDS[family]!, ...set]));
     });
+  }
+
+  /** Backpressure from a client that does not keep up with its replies. */
+  setReading(on: boolean): void {
+    this.reading = on;
+    this.conn?.setReading(on);
   }
 
   /** A transaction broken by a failover ends here (EXEC, DISCARD or RESET). */

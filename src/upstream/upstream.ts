@@ -15,6 +15,7 @@ export type MasterWaiter = () => void;
 export class Upstream {
   private master: MasterInfo | null = null;
   private shared: SharedLink | null = null;
+  private sharedReading = true;
   private readonly connections = new Set<UpstreamConnection>();
   private readonly waiters = new Set<MasterWaiter>();
   /** When the master became unreachable (or when we started without one). */
@@ -57,6 +58,12 @@ export class Upstream {
     return this.master;
   }
 
+  /** Pauses or resumes reading on the shared links (output backpressure). */
+  setSharedReading(on: boolean): void {
+    this.sharedReading = on;
+    this.shared?.setReading(on);
+  }
+
   /** The shared link to the current master, opened on first use; null while no master is known. */
   sharedLink(): SharedLink | null {
     const shared = this.shared;
@@ -64,6 +71,7 @@ export class Upstream {
     const master = this.master;
     if (master === null) return null;
     const link = new SharedLink(master, this.options, this.events, [['INFO', 'server']]);
+    if (!this.sharedReading) link.setReading(false);
     this.connections.add(link);
     this.shared = link;
     return link;

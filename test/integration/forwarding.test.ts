@@ -4,6 +4,7 @@
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { randomBytes } from 'node:crypto';
+import net from 'node:net';
 import Redis from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startRedis, type RedisProcess } from '../helpers/redis.js';
@@ -231,6 +232,43 @@ describe('malformed input', () => {
     expect(pending.every((p) => p.reply === '')).toBe(true);
     expect(proxy.rss() - before).toBeLessThan(64 * 1024 * 1024);
   });
+});
+
+describe('a client that does not read its replies', () => {
+  it('costs bounded memory, is closed after the stall timeout, and does not stop the others', async () => {
+    const gated = await startProxyProcess(['--upstream', `127.0.0.1:${redis.port}`, '--output-high-water', '8388608', '--client-stall-timeout', '1500', '--log-level', 'warn']);
+    try {
+      const filler = new Redis({ port: gated.port });
+      await filler.del('big-list');
+      await filler.rpush('big-list', ...Array.from({ length: 1000 }, () => 'v'.repeat(1024)));
+      const before = gated.rss();
+      const sleeper = net.connect(gated.port, '127.0.0.1');
+      sleeper.pause();
+      let sleeperClosed = false;
+      sleeper.on('close', () => (sleeperClosed = true));
+      sleeper.on('error', () => {});
+      sleeper.write('LRANGE big-list 0 -1\r\n'.repeat(400));
+      let peak = 0;
+      let served = 0;
+      await waitFor(
+        async () => {
+          peak = Math.max(peak, gated.rss() - before);
+          if ((await filler.get('nothing')) === null) served++;
+          return gated.stderr().includes('client does not read its replies');
+        },
+        { timeoutMs: 20_000, intervalMs: 50, message: 'the stalled client was not closed' },
+      );
+      // A paused socket reports its close only once it reads again.
+      sleeper.resume();
+      await waitFor(() => sleeperClosed, { timeoutMs: 10_000, message: 'the stalled client saw no close' });
+      expect(peak).toBeLessThan(96 * 1024 * 1024);
+      expect(served).toBeGreaterThan(0);
+      expect(await filler.ping()).toBe('PONG');
+      filler.disconnect();
+    } finally {
+      await gated.stop();
+    }
+  }, 30_000);
 });
 
 describe('auth', () => {
