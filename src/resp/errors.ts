@@ -15,13 +15,14 @@ export class RedisError extends Error {
   }
 }
 
-/** Replaces CR and LF, as Redis does before it emits an error. */
+/** Replaces each CR and LF with a space, as Redis does before it emits an error. */
 export function sanitize(text: string): string {
-  return text.replace(/[\r\n]+/g, ' ');
+  return text.replace(/[\r\n]/g, ' ');
 }
 
+/** UTF-8 keeps a sanitized message free of CR and LF bytes (latin1 would fold U+010A into LF). */
 export function errorReply(code: string, message: string): Buffer {
-  return Buffer.from(`-${code} ${sanitize(message)}\r\n`, 'latin1');
+  return Buffer.from(`-${sanitize(code)} ${sanitize(message)}\r\n`, 'utf8');
 }
 
 const canned = (line: string): Buffer => Buffer.from(`-${line}\r\n`);

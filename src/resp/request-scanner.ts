@@ -70,6 +70,7 @@ export class RequestScanner {
     this.cursor += delta;
     this.bulkEnd += delta;
     this.nameStart += delta;
+    this.need += delta;
   }
 
   /** Scans one frame starting at `pos` (or resumes the unfinished one) within buf[0, end). */
@@ -97,12 +98,12 @@ export class RequestScanner {
       if (this.phase === Phase.Header) {
         const at = this.cursor;
         if (at >= end) return this.incomplete(at + 1);
-        if (buf[at] !== DOLLAR) return this.fail(`expected '$', got '${printableByte(buf[at]!)}'`);
-        const cr = findCR(buf, at + 1, end);
+        const cr = findCR(buf, at, end);
         if (cr < 0 || cr + 1 >= end) {
           if (cr < 0 && end - at > this.limits.maxInlineLength) return this.fail('too big bulk count string');
           return this.incomplete(end + 1);
         }
+        if (buf[at] !== DOLLAR) return this.fail(`expected '$', got '${printableByte(buf[at]!)}'`);
         const length = parseLength(buf, at + 1, cr);
         if (Number.isNaN(length) || length < 0 || length > this.limits.maxBulkLength) return this.fail('invalid bulk length');
         if (this.unauthenticated && length > UNAUTH_MAX_BULK) return this.fail('unauthenticated bulk length');
@@ -132,7 +133,6 @@ export class RequestScanner {
     const args = splitInlineArgs(buf.subarray(pos, lineEnd));
     if (args === null) return this.fail('unbalanced quotes in request');
     if (args.length === 0) return this.frame(0, lf + 1);
-    if (this.unauthenticated && args.length > UNAUTH_MAX_ARGS) return this.fail('unauthenticated multibulk length');
     this.inline = encodeCommand(args);
     this.nameStart = this.inline.indexOf(LF, this.inline.indexOf(LF) + 1) + 1;
     this.nameLength = args[0]!.length;
@@ -196,6 +196,9 @@ export function parseLength(buf: Buffer, start: number, end: number): number {
     if (i === end) return NaN;
   }
   if (buf[i] === 48) return i + 1 === end && !negative ? 0 : NaN;
+  // string2ll's range: beyond 19 digits, or past 2^63, the text is not a 64-bit integer.
+  const digits = end - i;
+  if (digits > 19 || (digits === 19 && buf.toString('latin1', i, end) > (negative ? '9223372036854775808' : '9223372036854775807'))) return NaN;
   let n = 0;
   for (; i < end; i++) {
     const d = buf[i]! - 48;
@@ -220,7 +223,9 @@ export function splitInlineArgs(line: Buffer): Buffer[] | null {
   const args: Buffer[] = [];
   const n = line.length;
   let i = 0;
+  // isspace() between words and after a closing quote; an unquoted word ends only at these five.
   const isSpace = (c: number | undefined): boolean => c === 32 || c === 10 || c === 13 || c === 9 || c === 11 || c === 12;
+  const endsWord = (c: number): boolean => c === 32 || c === 10 || c === 13 || c === 9 || c === 0;
   for (;;) {
     while (i < n && isSpace(line[i])) i++;
     if (i >= n) return args;
@@ -252,7 +257,7 @@ export function splitInlineArgs(line: Buffer): Buffer[] | null {
           if (i + 1 < n && !isSpace(line[i + 1])) return null;
           done = true;
         } else out.push(c);
-      } else if (c === undefined || isSpace(c)) {
+      } else if (c === undefined || endsWord(c)) {
         done = true;
       } else if (c === 34) inDouble = true;
       else if (c === 39) inSingle = true;

@@ -113,7 +113,7 @@ export class ClientConnection implements ReplySink, SessionOwner, Flushable, Loc
   /** Keeps buf[from, to) as pending input; the scanner's positions move with it. */
   private keep(buf: Buffer, from: number, to: number): void {
     const length = to - from;
-    const capacity = Math.max(length * 2, this.scanner.midFrame ? this.scanner.need - from : 0, 16 * 1024);
+    const capacity = Math.max(length * 2, 16 * 1024);
     const pend = Buffer.allocUnsafe(capacity);
     buf.copy(pend, 0, from, to);
     this.scanner.rebase(-from);
@@ -130,9 +130,9 @@ export class ClientConnection implements ReplySink, SessionOwner, Flushable, Loc
       return;
     }
     // Bytes before pendEnd may still sit in a corked write: copy forward, never overwrite in place.
+    // Grow by doubling as bytes arrive: a frame that only announces a huge argument costs nothing.
     const live = this.pendEnd - this.pendStart;
-    const needed = Math.max(live + chunk.length, this.scanner.midFrame ? this.scanner.need - this.pendStart : 0);
-    const grown = Buffer.allocUnsafe(Math.max(needed, live * 2, 16 * 1024));
+    const grown = Buffer.allocUnsafe(Math.max(live + chunk.length, live * 2, 16 * 1024));
     pend.copy(grown, 0, this.pendStart, this.pendEnd);
     chunk.copy(grown, live);
     this.scanner.rebase(-this.pendStart);

@@ -30,7 +30,7 @@ describe('error replies', () => {
       const reply = errorReply('ERR', message);
       expectOneLine(reply);
     }
-    expect(errorReply('ERR', 'a\r\nb').toString()).toBe('-ERR a b\r\n');
+    expect(errorReply('ERR', 'a\r\nb').toString()).toBe('-ERR a  b\r\n');
   });
 
   // A message carries text that came from a client (a key name decoded as UTF-8, say): no character
