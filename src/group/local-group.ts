@@ -256,7 +256,11 @@ function exited(child: ChildProcess): Promise<void> {
 /** SIGTERM, then SIGKILL for whatever is still running after the grace period. */
 async function terminate(children: ChildProcess[]): Promise<void> {
   const running = children.filter(isRunning);
-  for (const child of running) child.kill('SIGTERM');
+  for (const child of running) {
+    child.kill('SIGTERM');
+    // A node a test froze with SIGSTOP acts on the SIGTERM only once continued.
+    child.kill('SIGCONT');
+  }
   const allExited = Promise.all(running.map(exited));
   let timer: NodeJS.Timeout | undefined;
   const graceOver = new Promise<'late'>((resolve) => (timer = setTimeout(() => resolve('late'), STOP_GRACE_MS)));
