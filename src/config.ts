@@ -118,7 +118,7 @@ export function serveHelp(): string {
 }
 
 export function parseHostPort(option: string, text: string): HostPort {
-  const m = /^(\[[^\]]+\]|[^:]+):(\d{1,5})$/.exec(text.trim());
+  const m = /^(\[[^\]\s]+\]|[^:\s]+):(\d{1,5})$/.exec(text.trim());
   const port = m ? Number(m[2]) : NaN;
   if (!m || port < 1 || port > 65535) throw new ConfigError(`--${option}: expected HOST:PORT, got '${printable(text)}'`);
   return { host: m[1]!.replace(/^\[|\]$/g, ''), port };
