@@ -1,0 +1,1 @@
+export { freePort } from '../../src/group/local-group.js';
