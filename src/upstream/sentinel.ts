@@ -217,6 +217,7 @@ export class SentinelMaster extends EventEmitter<MasterSourceEvents> implements 
   private failureGeneration = 0;
   private failedAddress: HostPort | null = null;
   private switchSeenAt: number | null = null;
+  private lastPassAt = -Infinity;
   private lastRejection = '';
   private sentinelsSilent = false;
 
@@ -258,8 +259,12 @@ export class SentinelMaster extends EventEmitter<MasterSourceEvents> implements 
       this.failureGeneration++;
       this.failedAddress = { host: addr.host, port: addr.port };
       this.apply(null, 'data plane reported a failed connection');
+      void this.trigger('reported failure');
+      return;
     }
-    void this.trigger('reported failure');
+    // Failures of a former master can come in bursts as its connections die; they must not turn
+    // into a stream of back-to-back passes against the sentinels.
+    if (performance.now() - this.lastPassAt >= FAST_RECHECK_MS) void this.trigger('reported failure');
   }
 
   private connectPeer(addr: HostPort): SentinelPeer {
@@ -347,9 +352,14 @@ export class SentinelMaster extends EventEmitter<MasterSourceEvents> implements 
   }
 
   private async pass(reason: string): Promise<void> {
+    this.lastPassAt = performance.now();
     const generation = this.failureGeneration;
     const { answers, replied } = await this.askSentinels();
     if (this.stopped) return;
+    if (this.log.isLevelEnabled('debug')) {
+      const said = answers.map((a) => `${formatAddress(a.sentinel)} -> ${formatAddress(a.master)} epoch ${a.configEpoch} [${a.flags.join(',')}]`);
+      this.log.debug({ trigger: reason, said, replied, asked: this.peers.length }, 'sentinels asked');
+    }
 
     let next: MasterInfo | null = null;
     let why = '';
