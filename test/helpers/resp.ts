@@ -90,6 +90,47 @@ export async function exchange(port: number, bytes: string | Buffer, replies: nu
   }
 }
 
+export interface RawResult {
+  /** Everything received, as latin1 text (byte for byte). */
+  reply: string;
+  /** Complete top-level reply frames received. */
+  replies: number;
+  /** True when the server closed the connection. */
+  closed: boolean;
+}
+
+/**
+ * Like exchange, but never fails: resolves with whatever arrived once `replies` replies are in,
+ * the server closed, or `timeoutMs` passed (ask for more replies than come to wait for a close).
+ */
+export function rawExchange(port: number, request: string | Buffer, replies: number, timeoutMs = 10_000): Promise<RawResult> {
+  return new Promise((resolve, reject) => {
+    const socket = net.connect(port, '127.0.0.1');
+    let received = Buffer.alloc(0);
+    let closed = false;
+    const finish = (): void => {
+      clearTimeout(timer);
+      socket.destroy();
+      resolve({ reply: received.toString('latin1'), replies: countReplies(received), closed });
+    };
+    const timer = setTimeout(finish, timeoutMs);
+    socket.on('connect', () => socket.write(typeof request === 'string' ? Buffer.from(request, 'latin1') : request));
+    socket.on('data', (chunk: Buffer) => {
+      received = Buffer.concat([received, chunk]);
+      if (replies > 0 && countReplies(received) >= replies) finish();
+    });
+    socket.on('end', () => {
+      closed = true;
+      finish();
+    });
+    socket.on('error', (err: NodeJS.ErrnoException) => {
+      if (err.code !== 'ECONNRESET') return reject(err);
+      closed = true;
+      finish();
+    });
+  });
+}
+
 /** A command as a RESP2 array of bulk strings. */
 export function encodeCommand(...args: (string | Buffer | number)[]): Buffer {
   const parts: Buffer[] = [Buffer.from(`*${args.length}\r\n`)];

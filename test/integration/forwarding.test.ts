@@ -9,7 +9,7 @@ import Redis from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startRedis, type RedisProcess } from '../helpers/redis.js';
 import { startProxyProcess, type ProxyProcess } from '../helpers/proxy.js';
-import { rawExchange } from '../helpers/raw.js';
+import { rawExchange } from '../helpers/resp.js';
 import { waitFor } from '../helpers/poll.js';
 
 const run = promisify(execFile);
