@@ -3,7 +3,12 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import pino, { type Logger } from 'pino';
 import type { Config } from './config.js';
+import { registerSumavlib } from '../commands/index.js';
+import { commandCommand } from './registry/command-info.js';
 import { CommandTable } from './registry/policy.js';
+import { tenant } from './state/keys.js';
+import { DEFAULT_LIMITS } from './state/limits.js';
+import { StateStore } from './state/store.js';
 import { Listener } from './server/listener.js';
 import { OutputGate } from './server/output-gate.js';
 import type { ProxyContext } from './server/context.js';
@@ -21,10 +26,15 @@ export interface RunningProxy {
 
 export async function startProxy(config: Config, logger?: Logger): Promise<RunningProxy> {
   const log = logger ?? pino({ level: config.logLevel, base: { name: 'suma-redis' } }, pino.destination(2));
-  const upstream = new Upstream(createMasterSource(config, log), config, log);
+  const source = createMasterSource(config, log);
+  const upstream = new Upstream(source, config, log);
+  const state = new StateStore(source, config, log);
   await upstream.start();
 
   const commands = new CommandTable();
+  commands.addLocal(commandCommand(commands, upstream));
+  const processTenant = tenant(config.tenantOwner, config.tenantBusiness);
+  registerSumavlib(commands, { tenantOf: () => processTenant, state, limits: DEFAULT_LIMITS });
   let nextId = 0;
   const passwordDigest = config.clientPassword === undefined ? null : sha256(Buffer.from(config.clientPassword, 'utf8'));
   const ctx: ProxyContext = {
@@ -42,6 +52,7 @@ export async function startProxy(config: Config, logger?: Logger): Promise<Runni
   try {
     address = await listener.listen(config.port, config.bind);
   } catch (err) {
+    await state.close();
     await upstream.stop();
     throw err;
   }
@@ -52,6 +63,7 @@ export async function startProxy(config: Config, logger?: Logger): Promise<Runni
     upstream,
     async close() {
       await listener.close();
+      await state.close();
       await upstream.stop();
     },
   };

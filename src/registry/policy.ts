@@ -4,6 +4,7 @@
 
 import { NameTable } from './name-table.js';
 import type { Reply } from '../resp/encode.js';
+import type { CommandSpec } from './spec.js';
 
 export const enum Kind {
   /** Needs the client's own upstream connection; nothing else to do. */
@@ -47,6 +48,8 @@ export interface Policy {
 /** A command the proxy answers itself. */
 export interface LocalCommand {
   readonly name: string;
+  /** Its spec, for COMMAND and COMMAND INFO. */
+  readonly spec?: CommandSpec;
   /** Arity and argument errors, Redis's wording; null when the call may run. */
   check(args: Buffer[]): Buffer | null;
   run(client: LocalCaller, args: Buffer[]): Reply | Promise<Reply>;

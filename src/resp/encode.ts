@@ -26,8 +26,8 @@ export function bulk(value: string | Buffer | null): Buffer {
   return Buffer.concat([head, body, Buffer.from(CRLF)]);
 }
 
-/** A reply value the proxy builds: nested arrays of strings, buffers, integers and nulls. */
-export type Reply = string | Buffer | number | bigint | null | Reply[] | { status: string } | { error: Buffer };
+/** A reply value the proxy builds: nested arrays of strings, buffers, integers and nulls; `raw` is an already encoded frame. */
+export type Reply = string | Buffer | number | bigint | null | Reply[] | { status: string } | { error: Buffer } | { raw: Buffer };
 
 export function encode(value: Reply): Buffer {
   const parts: Buffer[] = [];
@@ -43,6 +43,7 @@ function encodeInto(value: Reply, parts: Buffer[]): void {
     parts.push(Buffer.from(`*${value.length}${CRLF}`, 'latin1'));
     for (const item of value) encodeInto(item, parts);
   } else if ('status' in value) parts.push(status(value.status));
+  else if ('raw' in value) parts.push(value.raw);
   else parts.push(value.error);
 }
 

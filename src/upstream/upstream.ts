@@ -6,6 +6,7 @@
 import type { Logger } from 'pino';
 import type { Config } from '../config.js';
 import { asText, type Value } from '../resp/decode.js';
+import { RedisError } from '../resp/errors.js';
 import type { CloseReason, ConnectionEvents, ConnectionOptions, UpstreamConnection } from './connection.js';
 import { sameAddress, type MasterInfo, type MasterSource } from './master-source.js';
 import { SharedLink } from './shared-link.js';
@@ -56,6 +57,29 @@ export class Upstream {
 
   current(): MasterInfo | null {
     return this.master;
+  }
+
+  /**
+   * One command of the proxy's own on the shared link; resolves with the raw reply frame.
+   * Rejects while no master is known or when the connection drops before the reply.
+   */
+  query(command: Buffer): Promise<Buffer> {
+    const link = this.sharedLink();
+    if (link === null) return Promise.reject(new RedisError('TRYAGAIN', 'no master is reachable'));
+    return new Promise((resolve, reject) => {
+      const parts: Buffer[] = [];
+      link.send(
+        {
+          deliver: (buf, start, end, frames) => {
+            parts.push(Buffer.from(buf.subarray(start, end)));
+            if (frames > 0) resolve(Buffer.concat(parts));
+          },
+          linkLost: () => reject(new RedisError('TRYAGAIN', 'upstream connection lost')),
+        },
+        command,
+        1,
+      );
+    });
   }
 
   /** Pauses or resumes reading on the shared links (output backpressure). */
