@@ -284,6 +284,15 @@ export class ClientConnection implements ReplySink, SessionOwner, Flushable, Loc
   }
 
   private runLocal(command: LocalCommand, args: Buffer[]): boolean {
+    const session = this.session;
+    if (session?.subscribed) return this.replyNow(errorReply('ERR', `Can't execute '${command.name}': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / RESET are allowed in this context`));
+    if (session?.inMulti) {
+      if (this.inflight > 0 && this.route !== session) return this.waitBarrier();
+      if (!session.ready()) return this.waitMaster();
+      this.inflight += session.rejectQueued(errorReply('ERR', `'${command.name}' cannot be queued in MULTI: the proxy runs it itself`));
+      this.route = session;
+      return true;
+    }
     if (this.inflight > 0 && this.route !== LOCAL) return this.waitBarrier();
     const error = command.check(args);
     if (error !== null) return this.replyLocal(error);

@@ -49,6 +49,7 @@ const enum FrameMode {
 
 const PUSH_KINDS = new Set(['message', 'pmessage', 'smessage']);
 const CONFIRM_KINDS = new Set(['subscribe', 'psubscribe', 'ssubscribe', 'unsubscribe', 'punsubscribe', 'sunsubscribe']);
+const QUEUE_REJECT = encodeCommand(['ECHO']);
 const WAIT_OFFSET_BUMP = encodeCommand(['PUBLISH', '__suma.wait', '']);
 const SUBSCRIBE_COMMANDS = ['SUBSCRIBE', 'PSUBSCRIBE', 'SSUBSCRIBE'] as const;
 
@@ -296,6 +297,17 @@ export class Session {
       this.expects.push(...Array.from(set, () => ({ action: Action.Swallow, pubsub: true })));
       this.conn!.write(encodeCommand([SUBSCRIBE_COMMANDS[family]!, ...set]));
     });
+  }
+
+  /**
+   * Rejects a command inside MULTI the way Redis rejects one at queue time: the client gets
+   * `reply` now and EXEC answers EXECABORT. Redis is made to refuse a call it can see (an ECHO
+   * without its argument), so the transaction is flagged on the server itself.
+   */
+  rejectQueued(reply: Buffer): number {
+    this.expects.push({ action: Action.Replace, replacement: reply });
+    this.conn!.write(QUEUE_REJECT);
+    return 1;
   }
 
   /** Backpressure from a client that does not keep up with its replies. */

@@ -177,6 +177,22 @@ describe('standard commands through the proxy', () => {
     for (const r of proxied) expect(r.reply).toBe(expected.reply);
   });
 
+  it("the proxy's own commands inside MULTI abort it at EXEC; while subscribed they get Redis's context error", async () => {
+    const { reply } = await rawExchange(
+      proxy.port,
+      'MULTI\r\nSET aborted 1\r\nsumavlib.suma_leader e\r\nEXEC\r\nEXISTS aborted\r\nSUBSCRIBE x\r\nsumavlib.suma_leader e\r\nPING\r\n',
+      8,
+    );
+    expect(reply).toBe(
+      '+OK\r\n+QUEUED\r\n' +
+        "-ERR 'sumavlib.suma_leader' cannot be queued in MULTI: the proxy runs it itself\r\n" +
+        '-EXECABORT Transaction discarded because of previous errors.\r\n:0\r\n' +
+        '*3\r\n$9\r\nsubscribe\r\n$1\r\nx\r\n:1\r\n' +
+        "-ERR Can't execute 'sumavlib.suma_leader': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / RESET are allowed in this context\r\n" +
+        '*2\r\n$4\r\npong\r\n$0\r\n\r\n',
+    );
+  });
+
   it('HELLO answers protocol 2 and refuses 3', async () => {
     expect((await rawExchange(proxy.port, 'HELLO 3\r\n', 1)).reply).toBe('-NOPROTO sorry, this protocol version is not supported.\r\n');
     const { reply } = await rawExchange(proxy.port, 'HELLO 2\r\n', 1);
