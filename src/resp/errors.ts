@@ -33,7 +33,7 @@ export const ERR = {
   authNotConfigured: canned(
     'ERR AUTH <password> called without any password configured for the default user. Are you sure your configuration is correct?',
   ),
-  noProto: canned('NOPROTO sorry, this protocol version is not supported.'),
+  noProto: canned('NOPROTO unsupported protocol version'),
   syntax: canned('ERR syntax error'),
   notInteger: canned('ERR value is not an integer or out of range'),
   dbOutOfRange: canned('ERR DB index is out of range'),

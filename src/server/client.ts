@@ -18,6 +18,33 @@ import { flushAtTurnEnd, type Flushable } from './flush.js';
 import { Session, type SessionOwner } from './session.js';
 import type { ProxyContext } from './context.js';
 
+const AUTH = Buffer.from('AUTH');
+
+/** HELLO's arguments, or the error Redis would give for them. */
+function parseHello(args: Buffer[]): { auth?: [Buffer, Buffer]; name?: string } | Buffer {
+  const out: { auth?: [Buffer, Buffer]; name?: string } = {};
+  if (args.length > 1) {
+    const text = args[1]!.toString('latin1');
+    if (!/^-?\d{1,18}$/.test(text)) return errorReply('ERR', 'Protocol version is not an integer or out of range');
+    if (Number(text) !== 2) return ERR.noProto;
+  }
+  for (let i = 2; i < args.length; i++) {
+    const given = args[i]!.toString('latin1');
+    const option = given.toLowerCase();
+    if (option === 'auth' && i + 2 < args.length) {
+      out.auth = [args[i + 1]!, args[i + 2]!];
+      i += 2;
+    } else if (option === 'setname' && i + 1 < args.length) {
+      const name = args[++i]!;
+      if (name.some((b) => b < 0x21 || b > 0x7e)) return errorReply('ERR', 'Client names cannot contain spaces, newlines or special characters.');
+      out.name = name.toString('latin1');
+    } else {
+      return errorReply('ERR', `Syntax error in HELLO option '${truncate(given)}'`);
+    }
+  }
+  return out;
+}
+
 /** The route of replies in flight when they are the proxy's own. */
 const LOCAL = Symbol('local');
 type Route = SharedLink | Session | typeof LOCAL;
@@ -220,7 +247,7 @@ export class ClientConnection implements ReplySink, SessionOwner, Flushable, Loc
       case Kind.Auth:
         return this.replyNow(() => this.auth(args));
       case Kind.Hello:
-        return this.replyNow(() => this.hello(args));
+        return this.hello(args);
       case Kind.Quit:
         return this.replyNow(() => {
           this.stop |= Stop.Closing;
@@ -353,37 +380,32 @@ export class ClientConnection implements ReplySink, SessionOwner, Flushable, Loc
     return OK;
   }
 
-  private hello(args: Buffer[]): Buffer {
-    let i = 1;
-    if (args.length > 1) {
-      const text = args[1]!.toString('latin1');
-      const version = /^-?\d+$/.test(text) ? Number(text) : NaN;
-      if (Number.isNaN(version)) return errorReply('ERR', 'Protocol version is not an integer or out of range');
-      if (version !== 2) return ERR.noProto;
-      i = 2;
+  /** HELLO [protover [AUTH user pass] [SETNAME name]]: RESP2 only; SETNAME names the client's session. */
+  private hello(args: Buffer[]): boolean {
+    const parsed = parseHello(args);
+    if (Buffer.isBuffer(parsed)) return this.replyNow(parsed);
+    if (parsed.name !== undefined) {
+      const session = (this.session ??= new Session(this, this.upstream));
+      if (this.inflight > 0 && this.route !== session) return this.waitBarrier();
+      if (!session.ready()) return this.waitMaster();
     }
-    for (; i < args.length; i++) {
-      const option = args[i]!.toString('latin1').toLowerCase();
-      if (option === 'auth' && i + 2 < args.length) {
-        const reply = this.auth([Buffer.from('AUTH'), args[i + 1]!, args[i + 2]!]);
+    return this.replyNow(() => {
+      if (parsed.auth) {
+        const reply = this.auth([AUTH, ...parsed.auth]);
         if (reply !== OK) return reply;
-        i += 2;
-      } else if (option === 'setname' && i + 1 < args.length) {
-        i += 1; // the name is applied by the session when one is opened; HELLO's reply does not depend on it
-      } else {
-        return errorReply('ERR', `Syntax error in HELLO option '${truncate(option)}'`);
       }
-    }
-    if (!this.authenticated) return ERR.noAuth;
-    return encode([
-      'server', 'redis',
-      'version', this.upstream.serverVersion,
-      'proto', 2,
-      'id', this.id,
-      'mode', 'standalone',
-      'role', 'master',
-      'modules', [],
-    ]);
+      if (!this.authenticated) return ERR.noAuth;
+      if (parsed.name !== undefined) this.session!.setName(parsed.name);
+      return encode([
+        'server', 'redis',
+        'version', this.upstream.serverVersion,
+        'proto', 2,
+        'id', this.id,
+        'mode', 'standalone',
+        'role', 'master',
+        'modules', [],
+      ]);
+    });
   }
 
   private reset(): Buffer {

@@ -299,6 +299,12 @@ export class Session {
     });
   }
 
+  /** CLIENT SETNAME on behalf of HELLO, whose reply is the proxy's: Redis's +OK is swallowed. */
+  setName(name: string): void {
+    this.expects.push({ action: Action.Swallow, onOk: () => (this.name = name === '' ? null : name) });
+    this.conn!.write(encodeCommand(['CLIENT', 'SETNAME', name]));
+  }
+
   /**
    * Rejects a command inside MULTI the way Redis rejects one at queue time: the client gets
    * `reply` now and EXEC answers EXECABORT. Redis is made to refuse a call it can see (an ECHO

@@ -143,6 +143,7 @@ export class Upstream {
       return;
     }
     this.downSince = null;
+    this.sharedLink(); // opened now, so the first command does not wait for a connect
     const waiters = [...this.waiters];
     this.waiters.clear();
     for (const waiter of waiters) waiter();

@@ -194,10 +194,13 @@ describe('standard commands through the proxy', () => {
   });
 
   it('HELLO answers protocol 2 and refuses 3', async () => {
-    expect((await rawExchange(proxy.port, 'HELLO 3\r\n', 1)).reply).toBe('-NOPROTO sorry, this protocol version is not supported.\r\n');
+    expect((await rawExchange(proxy.port, 'HELLO 3\r\n', 1)).reply).toBe('-NOPROTO unsupported protocol version\r\n');
     const { reply } = await rawExchange(proxy.port, 'HELLO 2\r\n', 1);
     expect(reply).toMatch(/^\*14\r\n\$6\r\nserver\r\n\$5\r\nredis\r\n/);
     expect(reply).toContain('$5\r\nproto\r\n:2\r\n');
+    const named = await rawExchange(proxy.port, 'HELLO 2 SETNAME svc-a\r\nCLIENT GETNAME\r\n', 2);
+    expect(named.reply).toMatch(/\*0\r\n\$5\r\nsvc-a\r\n$/);
+    await sameAsRedis('HELLO 2 SETNAME "bad name"\r\nHELLO x\r\nHELLO 2 Foo\r\nHELLO 4\r\n', 4);
   });
 
   it('QUIT replies +OK and closes; RESET replies +RESET and drops the session', async () => {
