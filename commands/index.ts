@@ -4,9 +4,18 @@
 import type { CommandTable } from '../src/registry/policy.js';
 import { toLocalCommand, type CommandSpec, type SpecRuntime } from '../src/registry/spec.js';
 import { tryLeader } from './leader/try-leader.js';
+import { vipDeregister } from './vip/deregister.js';
+import { vipKill } from './vip/kill.js';
+import { vipList } from './vip/list.js';
+import { vipRegisterList } from './vip/register-list.js';
+import { vipRegister } from './vip/register.js';
+import { vipReset } from './vip/reset.js';
+import { vipServerList } from './vip/server-list.js';
 
 export const LEADER_FAMILY: CommandSpec[] = [tryLeader];
+export const VIP_FAMILY: CommandSpec[] = [vipList, vipKill, vipReset, vipRegister, vipRegisterList, vipServerList, vipDeregister];
 
 export function registerSumavlib(table: CommandTable, runtime: SpecRuntime): void {
   for (const spec of LEADER_FAMILY) table.addLocal(toLocalCommand(spec, runtime));
+  for (const spec of VIP_FAMILY) table.addLocal(toLocalCommand(spec, runtime));
 }
