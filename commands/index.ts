@@ -3,6 +3,9 @@
 
 import type { CommandTable } from '../src/registry/policy.js';
 import { toLocalCommand, type CommandSpec, type SpecRuntime } from '../src/registry/spec.js';
+import { keepAlive } from './leader/keep-alive.js';
+import { leader } from './leader/leader.js';
+import { resign } from './leader/resign.js';
 import { tryLeader } from './leader/try-leader.js';
 import { vipDeregister } from './vip/deregister.js';
 import { vipKill } from './vip/kill.js';
@@ -12,7 +15,7 @@ import { vipRegister } from './vip/register.js';
 import { vipReset } from './vip/reset.js';
 import { vipServerList } from './vip/server-list.js';
 
-export const LEADER_FAMILY: CommandSpec[] = [tryLeader];
+export const LEADER_FAMILY: CommandSpec[] = [tryLeader, keepAlive, resign, leader];
 export const VIP_FAMILY: CommandSpec[] = [vipList, vipKill, vipReset, vipRegister, vipRegisterList, vipServerList, vipDeregister];
 
 export function registerSumavlib(table: CommandTable, runtime: SpecRuntime): void {

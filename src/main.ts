@@ -9,6 +9,7 @@ import { CommandTable } from './registry/policy.js';
 import { tenant } from './state/keys.js';
 import { DEFAULT_LIMITS } from './state/limits.js';
 import { StateStore } from './state/store.js';
+import { Sweeper } from './state/sweeper.js';
 import { Listener } from './server/listener.js';
 import { OutputGate } from './server/output-gate.js';
 import type { ProxyContext } from './server/context.js';
@@ -57,12 +58,16 @@ export async function startProxy(config: Config, logger?: Logger): Promise<Runni
     throw err;
   }
   log.info({ address: `${address.address}:${address.port}` }, 'listening');
+  // Expiry of leases and hosts, and failover grace, for every tenant this process serves.
+  const sweeper = new Sweeper(source, state, () => [processTenant], DEFAULT_LIMITS, log);
+  sweeper.start();
   return {
     host: address.address,
     port: address.port,
     upstream,
     async close() {
       await listener.close();
+      sweeper.close();
       await state.close();
       await upstream.stop();
     },

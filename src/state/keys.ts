@@ -43,7 +43,7 @@ export const keys = {
   expiry: (t: Tenant): string => `${prefix(t)}expiry`,
   /** Grace deadline after a master change (master clock, ms). */
   grace: (t: Tenant): string => `${prefix(t)}grace`,
-  /** The master (run id) a grace was already applied for, so proxies apply it once. */
+  /** The Sentinel config epoch a grace was last applied for, so proxies apply it once per failover. */
   graceFor: (t: Tenant): string => `${prefix(t)}grace_for`,
   /** The tenant's event log: a stream, MAXLEN ~ 100000. */
   events: (t: Tenant): string => `${prefix(t)}events`,
