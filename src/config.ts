@@ -47,6 +47,9 @@ export interface Config {
   /** A client whose unsent output stays above 1 MiB with no progress this long is closed. */
   clientStallTimeoutMs: number;
 
+  /** On SIGTERM, how long clients get to receive the replies they are owed. */
+  shutdownTimeoutMs: number;
+
   logLevel: string;
 }
 
@@ -65,6 +68,7 @@ export const DEFAULTS = {
   maxInlineLength: 64 * 1024,
   outputHighWater: 64 * 1024 * 1024,
   clientStallTimeoutMs: 10_000,
+  shutdownTimeoutMs: 10_000,
   logLevel: 'info',
 } as const;
 
@@ -103,6 +107,7 @@ export const SERVE_OPTIONS: OptionDoc[] = [
   { flag: 'proto-max-bulk-len', env: ['SUMA_PROTO_MAX_BULK_LEN'], value: 'BYTES', help: `largest bulk argument (default ${DEFAULTS.maxBulkLength})` },
   { flag: 'output-high-water', env: ['SUMA_OUTPUT_HIGH_WATER'], value: 'BYTES', help: `unsent reply bytes that pause shared upstream reads (default ${DEFAULTS.outputHighWater})` },
   { flag: 'client-stall-timeout', env: ['SUMA_CLIENT_STALL_TIMEOUT_MS'], value: 'MS', help: `close a client that reads none of its pending replies for this long (default ${DEFAULTS.clientStallTimeoutMs})` },
+  { flag: 'shutdown-timeout', env: ['SUMA_SHUTDOWN_TIMEOUT_MS'], value: 'MS', help: `on SIGTERM, how long in-flight replies may take before connections are closed (default ${DEFAULTS.shutdownTimeoutMs})` },
   { flag: 'log-level', env: ['SUMA_LOG_LEVEL'], value: 'LEVEL', help: `pino level: fatal error warn info debug trace silent (default ${DEFAULTS.logLevel})` },
   { flag: 'help', env: [], value: undefined, boolean: true, help: 'print this help and exit' },
 ];
@@ -213,6 +218,7 @@ export function loadServeConfig(argv: string[], env: NodeJS.ProcessEnv = process
     maxInlineLength: DEFAULTS.maxInlineLength,
     outputHighWater: intOption('output-high-water', pick('output-high-water'), DEFAULTS.outputHighWater, 1024 * 1024, 2 ** 40),
     clientStallTimeoutMs: intOption('client-stall-timeout', pick('client-stall-timeout'), DEFAULTS.clientStallTimeoutMs, 100, 3_600_000),
+    shutdownTimeoutMs: intOption('shutdown-timeout', pick('shutdown-timeout'), DEFAULTS.shutdownTimeoutMs, 0, 3_600_000),
     logLevel,
   };
 }

@@ -66,7 +66,7 @@ export async function startProxy(config: Config, logger?: Logger): Promise<Runni
     port: address.port,
     upstream,
     async close() {
-      await listener.close();
+      await listener.close(config.shutdownTimeoutMs);
       sweeper.close();
       await state.close();
       await upstream.stop();

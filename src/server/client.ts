@@ -80,6 +80,8 @@ export class ClientConnection implements ReplySink, SessionOwner, Flushable, Loc
   private authenticated: boolean;
   private corked = false;
   private readPaused = false;
+  /** Shutting down: read nothing more, answer what was read, then end the connection. */
+  private draining = false;
   private congested = false;
   private cancelMasterWait: (() => void) | null = null;
   private masterTimer: NodeJS.Timeout | null = null;
@@ -451,6 +453,7 @@ export class ClientConnection implements ReplySink, SessionOwner, Flushable, Loc
     if (this.stop !== Stop.None || this.closed) return;
     if (this.pend !== null) this.processPending();
     this.updateReading();
+    if (this.draining) this.endWhenAnswered();
   }
 
   private replied(frames: number): void {
@@ -458,6 +461,7 @@ export class ClientConnection implements ReplySink, SessionOwner, Flushable, Loc
     if (this.inflight === 0) {
       this.route = null;
       if (this.lastWords !== null) return this.sayLastWords();
+      if (this.draining && !(this.stop & Stop.Barrier)) this.endWhenAnswered();
       if (this.stop & Stop.Barrier) {
         this.stop &= ~Stop.Barrier;
         queueMicrotask(() => this.resume());
@@ -523,7 +527,7 @@ export class ClientConnection implements ReplySink, SessionOwner, Flushable, Loc
     if (congested !== this.congested) this.session?.setReading(!congested);
     if (congested || this.congested) this.ctx.outputGate.congestion(this, congested);
     this.congested = congested;
-    const pause = this.stop !== Stop.None || congested;
+    const pause = this.stop !== Stop.None || congested || this.draining;
     if (pause === this.readPaused) return;
     this.readPaused = pause;
     if (pause) this.socket.pause();
@@ -570,7 +574,23 @@ export class ClientConnection implements ReplySink, SessionOwner, Flushable, Loc
     this.ctx.clientClosed(this);
   }
 
-  /** Graceful shutdown: stop reading new commands. */
+  /**
+   * Graceful shutdown: no more reading; commands already read are still answered, then the
+   * connection ends with a FIN (subscribers too), so no client sees a reset with replies owed.
+   */
+  drain(): void {
+    this.draining = true;
+    this.updateReading();
+    this.endWhenAnswered();
+  }
+
+  private endWhenAnswered(): void {
+    const waiting = this.pend !== null && !this.scanner.midFrame;
+    if (this.closed || this.inflight > 0 || waiting) return;
+    this.socket.end();
+  }
+
+  /** Hard stop (the shutdown deadline passed). */
   close(): void {
     this.socket.destroy();
   }

@@ -34,11 +34,19 @@ export class Listener {
     });
   }
 
-  async close(): Promise<void> {
+  /**
+   * Stops accepting, lets every client get the replies it is owed (see ClientConnection.drain),
+   * and closes whatever is left when `graceMs` runs out.
+   */
+  async close(graceMs: number): Promise<void> {
     clearInterval(this.stallTimer);
     const closed = new Promise<void>((resolve) => this.server.close(() => resolve()));
-    for (const client of this.clients) client.close();
+    for (const client of this.clients) client.drain();
+    const deadline = setTimeout(() => {
+      for (const client of this.clients) client.close();
+    }, graceMs);
     await closed;
+    clearTimeout(deadline);
   }
 
   private checkStalls(): void {
