@@ -40,8 +40,8 @@ export const keepAlive = {
       keys.leader(tenant, group),
     ];
     const scriptArgs = [group, vip, ttl, meta === null ? 0 : 1, meta ?? ''];
-    // Durable: whether this call renews a lease is only known inside the script.
-    const { value, acked } = await state.run<KeepAliveResult>(KEEP_ALIVE, scriptKeys, scriptArgs, true);
+    // Only a renewed lease must reach the replicas before the leader hears it still leads.
+    const { value, acked } = await state.run<KeepAliveResult>(KEEP_ALIVE, scriptKeys, scriptArgs, (v) => v[0] === 2);
     if (value[0] === 0) return null;
     if (value[0] === 1 || !acked) return value[1];
     return matchSorted(value.slice(2) as string[], pattern, limits.listReply);

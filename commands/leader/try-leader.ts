@@ -26,7 +26,7 @@ export const tryLeader = {
     }
     args.finish();
     const input = leaderScriptInput(tenant, state, election, [vip, ttl]);
-    const { value, acked } = await state.run<LeaderState>(TRY_LEADER, input.keys, input.args, true);
+    const { value, acked } = await state.run<LeaderState>(TRY_LEADER, input.keys, input.args, (v) => v[0] === 1);
     const held = value[0] === 1 && acked ? 1 : 0;
     return withEpoch ? leaderReply(held, value) : held;
   },

@@ -1,7 +1,7 @@
 // Where the sumavlib state lives: Lua scripts on the current master, run through ioredis.
-// Calls made in one event-loop turn leave as one pipeline; when any of them changed durable state,
-// the pipeline ends with one WAIT, so a whole batch shares one replica acknowledgement
-// (group commit) instead of each call blocking the connection on its own WAIT.
+// Calls made in one event-loop turn leave as one pipeline; when any of their results changed
+// durable state, one WAIT follows on the same connection, so a whole batch shares one replica
+// acknowledgement (group commit) and calls that changed nothing durable never wait for replicas.
 
 import { createHash } from 'node:crypto';
 import { Redis } from 'ioredis';
@@ -27,11 +27,14 @@ export interface ScriptResult<T> {
   acked: boolean;
 }
 
+/** Whether a call's result must be acknowledged by replicas: always, never, or judged from the result. */
+export type Durability<T> = boolean | ((value: T) => boolean);
+
 interface Call {
   script: Script;
   keys: string[];
   args: (string | number)[];
-  durable: boolean;
+  durable: Durability<unknown>;
   resolve(result: ScriptResult<unknown>): void;
   reject(err: unknown): void;
 }
@@ -65,11 +68,11 @@ export class StateStore {
     return this.master;
   }
 
-  /** Runs `script`; with `durable`, the result is acknowledged by replicas (see ScriptResult.acked). */
-  run<T>(script: Script, keys: string[], args: (string | number)[], durable: boolean): Promise<ScriptResult<T>> {
+  /** Runs `script`; a durable result is acknowledged by replicas before it returns (see ScriptResult.acked). */
+  run<T>(script: Script, keys: string[], args: (string | number)[], durable: Durability<T>): Promise<ScriptResult<T>> {
     if (this.client === null) return Promise.reject(NOT_REACHABLE());
     return new Promise((resolve, reject) => {
-      this.queue.push({ script, keys, args, durable, resolve: resolve as Call['resolve'], reject });
+      this.queue.push({ script, keys, args, durable: durable as Durability<unknown>, resolve: resolve as Call['resolve'], reject });
       if (!this.scheduled) {
         this.scheduled = true;
         setImmediate(() => this.flush());
@@ -114,36 +117,41 @@ export class StateStore {
       return;
     }
     try {
-      const results = await this.execute(client, batch, false);
-      const retry = batch.filter((_, i) => isNoScript(results.values[i]));
+      const values = await this.execute(client, batch, false);
+      const retry = batch.filter((_, i) => isNoScript(values[i]));
       if (retry.length > 0) {
         // A promoted replica starts with an empty script cache: send the bodies once.
         const again = await this.execute(client, retry, true);
-        retry.forEach((call, i) => settle(call, again.values[i], again.acked));
+        retry.forEach((call) => (values[batch.indexOf(call)] = again.shift()));
       }
-      batch.forEach((call, i) => {
-        if (!isNoScript(results.values[i])) settle(call, results.values[i], results.acked);
-      });
+      const durable = batch.map((call, i) => !(values[i] instanceof Error) && needsAck(call, values[i]));
+      const acked = durable.some(Boolean) ? await this.waitForReplicas(client) : true;
+      batch.forEach((call, i) => settle(call, values[i], !durable[i] || acked));
     } catch (err) {
       for (const call of batch) call.reject(err instanceof RedisError ? err : new RedisError('TRYAGAIN', `state store: ${(err as Error).message}`));
     }
   }
 
-  private async execute(client: Redis, calls: Call[], withBody: boolean): Promise<{ values: unknown[]; acked: boolean }> {
+  private async execute(client: Redis, calls: Call[], withBody: boolean): Promise<unknown[]> {
     const pipeline = client.pipeline();
     for (const { script, keys, args } of calls) {
       if (withBody) pipeline.eval(script.source, keys.length, ...keys, ...args);
       else pipeline.evalsha(script.sha, keys.length, ...keys, ...args);
     }
-    const { waitMs } = this.durability;
-    const minAcks = Math.min(this.durability.minAcks, this.master?.replicas ?? 0);
-    const wait = minAcks > 0 && calls.some((c) => c.durable);
-    if (wait) pipeline.call('WAIT', minAcks, waitMs);
     const replies = (await pipeline.exec()) ?? [];
-    const values = calls.map((_, i) => replies[i]![0] ?? replies[i]![1]);
-    const acked = !wait || Number(replies[calls.length]?.[1] ?? 0) >= minAcks;
-    return { values, acked };
+    return calls.map((_, i) => replies[i]![0] ?? replies[i]![1]);
   }
+
+  /** WAIT on the connection that wrote: it covers every write the batch made. */
+  private async waitForReplicas(client: Redis): Promise<boolean> {
+    const minAcks = Math.min(this.durability.minAcks, this.master?.replicas ?? 0);
+    if (minAcks === 0) return true;
+    return Number(await client.call('WAIT', minAcks, this.durability.waitMs)) >= minAcks;
+  }
+}
+
+function needsAck(call: Call, value: unknown): boolean {
+  return typeof call.durable === 'function' ? call.durable(value) : call.durable;
 }
 
 function isNoScript(value: unknown): boolean {
@@ -154,5 +162,5 @@ function settle(call: Call, value: unknown, acked: boolean): void {
   if (value instanceof Error) {
     const space = value.message.indexOf(' ');
     call.reject(new RedisError(space > 0 ? value.message.slice(0, space) : 'ERR', space > 0 ? value.message.slice(space + 1) : value.message));
-  } else call.resolve({ value, acked: acked || !call.durable });
+  } else call.resolve({ value, acked });
 }
