@@ -5,6 +5,8 @@ import pino, { type Logger } from 'pino';
 import type { Config } from './config.js';
 import { registerSumavlib } from '../commands/index.js';
 import { commandCommand } from './registry/command-info.js';
+import { infoCommand } from './registry/info-command.js';
+import { VERSION } from './version.js';
 import { CommandTable } from './registry/policy.js';
 import { tenant } from './state/keys.js';
 import { DEFAULT_LIMITS } from './state/limits.js';
@@ -34,6 +36,16 @@ export async function startProxy(config: Config, logger?: Logger): Promise<Runni
 
   const commands = new CommandTable();
   commands.addLocal(commandCommand(commands, upstream));
+  const stats = { commands: 0 };
+  commands.addLocal(
+    infoCommand(upstream, {
+      version: VERSION,
+      startedAt: Date.now(),
+      clients: () => listener.clientCount,
+      commandsProcessed: () => stats.commands,
+      tenants: () => 1,
+    }),
+  );
   const processTenant = tenant(config.tenantOwner, config.tenantBusiness);
   registerSumavlib(commands, { tenantOf: () => processTenant, state, limits: DEFAULT_LIMITS });
   let nextId = 0;
@@ -43,6 +55,7 @@ export async function startProxy(config: Config, logger?: Logger): Promise<Runni
     logger: log,
     upstream,
     commands,
+    stats,
     outputGate: new OutputGate(config.outputHighWater, (on) => upstream.setSharedReading(on)),
     nextClientId: () => ++nextId,
     checkPassword: (candidate) => passwordDigest !== null && timingSafeEqual(sha256(candidate), passwordDigest),

@@ -211,6 +211,7 @@ export class ClientConnection implements ReplySink, SessionOwner, Flushable, Loc
           }
           runEnd = frameEnd;
           runCount++;
+          this.ctx.stats.commands++;
           this.inflight++;
           this.route = link;
           pos = frameEnd;
@@ -226,6 +227,7 @@ export class ClientConnection implements ReplySink, SessionOwner, Flushable, Loc
         pos = frameStart;
         break;
       }
+      this.ctx.stats.commands++;
       pos = frameEnd;
     }
     if (runLink !== null) runLink.send(this, buf.subarray(runStart, runEnd), runCount);

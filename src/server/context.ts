@@ -14,6 +14,8 @@ export interface ProxyContext {
   readonly upstream: Upstream;
   readonly commands: CommandTable;
   readonly outputGate: OutputGate;
+  /** Counters shown by INFO (and later /metrics). */
+  readonly stats: { commands: number };
   nextClientId(): number;
   checkPassword(candidate: Buffer): boolean;
   clientClosed(client: ClientConnection): void;

@@ -59,6 +59,10 @@ export class Upstream {
     return this.master;
   }
 
+  get connectionCount(): number {
+    return this.connections.size;
+  }
+
   /**
    * One command of the proxy's own on the shared link; resolves with the raw reply frame.
    * Rejects while no master is known or when the connection drops before the reply.

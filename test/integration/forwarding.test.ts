@@ -193,6 +193,16 @@ describe('standard commands through the proxy', () => {
     );
   });
 
+  it('INFO starts with a # Proxy section and goes on with the master\'s own sections', async () => {
+    const c = client();
+    const all = await c.info();
+    expect(all).toMatch(/^# Proxy\r\nsuma_redis_version:\S+\r\n/);
+    expect(all).toContain(`master_port:${redis.port}\r\n`);
+    expect(all).toContain('# Server\r\nredis_version:');
+    expect(await c.info('proxy')).not.toContain('# Server');
+    expect(await c.info('replication')).toMatch(/^# Replication\r\nrole:master/);
+  });
+
   it('HELLO answers protocol 2 and refuses 3', async () => {
     expect((await rawExchange(proxy.port, 'HELLO 3\r\n', 1)).reply).toBe('-NOPROTO unsupported protocol version\r\n');
     const { reply } = await rawExchange(proxy.port, 'HELLO 2\r\n', 1);
