@@ -35,7 +35,9 @@ export const vipKill = {
         channel(tenant, SYSTEM_CHANNELS.vip),
         channel(tenant, SYSTEM_CHANNELS.leader),
       ],
-      true,
+      // :0 changed nothing; :1 is acknowledged even when the override was already in place,
+      // since the earlier write may not have reached the replicas yet.
+      (result) => result === 1,
     );
     if (value === 1 && !acked) throw notAcknowledged();
     return value;

@@ -22,7 +22,9 @@ export const vipReset = {
       VIP_RESET,
       [keys.killed(tenant), keys.seen(tenant), keys.events(tenant)],
       [vip, channel(tenant, name), channel(tenant, SYSTEM_CHANNELS.vip)],
-      true,
+      // :0 changed nothing; :1 is acknowledged even when the override was already in place,
+      // since the earlier write may not have reached the replicas yet.
+      (result) => result === 1,
     );
     if (value === 1 && !acked) throw notAcknowledged();
     return value;
