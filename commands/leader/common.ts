@@ -16,36 +16,15 @@ export function leaseTtl(args: ArgReader, limits: Limits): number {
   return args.int(limits.minLeaseMs, limits.maxLeaseMs, errorReply('ERR', `invalid TTL (allowed ${limits.minLeaseMs}..${limits.maxLeaseMs} ms)`));
 }
 
-const strictUtf8 = new TextDecoder('utf-8', { fatal: true });
-
-/** The next argument as JSON text: valid UTF-8, valid JSON, at most limits.json bytes. */
-export function jsonArg(args: ArgReader, limits: Limits): string {
-  const raw = args.all[args.all.length - args.remaining];
-  const text = args.text();
-  if (raw === undefined) return text;
-  if (raw.length > limits.json) args.fail(errorReply('ERR', `value too large (max ${limits.json} bytes)`));
-  else if (!isJson(raw)) args.fail(errorReply('ERR', 'invalid JSON'));
-  return text;
-}
-
-function isJson(raw: Buffer): boolean {
-  try {
-    JSON.parse(strictUtf8.decode(raw));
-    return true;
-  } catch {
-    return false;
-  }
-}
-
 /** The current master's Sentinel config epoch: the high part of new fencing epochs, and the grace marker. */
 export function configEpoch(state: StateStore): number {
   return state.current()?.configEpoch ?? 0;
 }
 
-/** KEYS leader, killed, grace, events, expiry, elections, grace_for; ARGV election, ...extra, config epoch, channels. */
+/** KEYS leader, killed, grace, events, expiry, elections, grace_for, seen; ARGV election, ...extra, config epoch, channels. */
 export function leaderScriptInput(tenant: Tenant, state: StateStore, election: string, extra: (string | number)[]): { keys: string[]; args: (string | number)[] } {
   return {
-    keys: [keys.leader(tenant, election), keys.killed(tenant), keys.grace(tenant), keys.events(tenant), keys.expiry(tenant), keys.elections(tenant), keys.graceFor(tenant)],
+    keys: [keys.leader(tenant, election), keys.killed(tenant), keys.grace(tenant), keys.events(tenant), keys.expiry(tenant), keys.elections(tenant), keys.graceFor(tenant), keys.seen(tenant)],
     args: [election, ...extra, configEpoch(state), channel(tenant, SYSTEM_CHANNELS.leader)],
   };
 }

@@ -6,7 +6,7 @@
 import type { CommandSpec } from '../../src/registry/spec.js';
 import { keys } from '../../src/state/keys.js';
 import { KEEP_ALIVE } from '../../src/state/scripts/leader.js';
-import { jsonArg, leaseTtl, matchSorted } from './common.js';
+import { leaseTtl, matchSorted } from './common.js';
 
 /** {0} no leader, {1, holder} follower, {2, holder, hosts...} renewed leader. */
 type KeepAliveResult = [0] | [1, string] | [2, string, ...string[]];
@@ -19,14 +19,14 @@ export const keepAlive = {
   group: 'sumavlib',
   since: '1.0.0',
   async handler({ args, tenant, state, limits }) {
-    const group = args.text(limits.name, 'master_vipkey');
-    const vip = args.text(limits.name, 'vip');
-    const pattern = args.text(limits.pattern, 'pattern');
+    const group = args.text(limits.name);
+    const vip = args.text(limits.name);
+    const pattern = args.text(limits.pattern);
     let ttl = limits.hostTtlMs;
     let meta: string | null = null;
     for (let word = args.keyword('TTL', 'META'); word !== null; word = args.keyword('TTL', 'META')) {
       if (word === 'TTL') ttl = leaseTtl(args, limits);
-      else meta = jsonArg(args, limits);
+      else meta = args.json(limits.json);
     }
     args.finish();
     const scriptKeys = [

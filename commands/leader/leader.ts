@@ -13,7 +13,7 @@ export const leader = {
   group: 'sumavlib',
   since: '1.0.0',
   async handler({ args, tenant, state, limits }) {
-    const election = args.text(limits.name, 'master_vipkey');
+    const election = args.text(limits.name);
     args.finish();
     const { value } = await state.run<[string | null, string | null, number]>(LEADER_STATE, [keys.leader(tenant, election)], [], false);
     return [value[0] ?? null, value[1] ?? null, Math.max(0, Number(value[2]))];

@@ -14,8 +14,8 @@ export const resign = {
   group: 'sumavlib',
   since: '1.0.0',
   async handler({ args, tenant, state, limits }) {
-    const election = args.text(limits.name, 'master_vipkey');
-    const vip = args.text(limits.name, 'vip');
+    const election = args.text(limits.name);
+    const vip = args.text(limits.name);
     args.finish();
     const scriptKeys = [keys.leader(tenant, election), keys.expiry(tenant), keys.events(tenant)];
     // Not durable: a release lost in a failover only keeps the lease until it runs out.

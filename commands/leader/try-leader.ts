@@ -15,9 +15,9 @@ export const tryLeader = {
   group: 'sumavlib',
   since: '1.0.0',
   async handler({ args, tenant, caller, state, limits }) {
-    const election = args.text(limits.name, 'master_vipkey');
+    const election = args.text(limits.name);
     // <my_vip> is optional: an option keyword in second place means it was left out.
-    const vip = args.remaining > 0 && !args.peekKeyword('TTL', 'WITHEPOCH') ? args.text(limits.name, 'vip') : caller.remoteAddress;
+    const vip = args.remaining > 0 && !args.peekKeyword('TTL', 'WITHEPOCH') ? args.text(limits.name) : caller.remoteAddress;
     let ttl = limits.defaultLeaseMs;
     let withEpoch = false;
     for (let word = args.keyword('TTL', 'WITHEPOCH'); word !== null; word = args.keyword('TTL', 'WITHEPOCH')) {

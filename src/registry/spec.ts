@@ -65,11 +65,19 @@ export class ArgReader {
   }
 
   /** The next argument as UTF-8 text, or '' (and a syntax error) when there is none. */
-  text(maxBytes = Infinity, what = 'argument'): string {
+  text(maxBytes = Infinity): string {
     const arg = this.all[this.at++];
     if (arg === undefined) return this.fail(ERR.syntax), '';
-    if (arg.length > maxBytes) this.fail(errorReply('ERR', `${what} too long (max ${maxBytes} bytes)`));
+    if (arg.length > maxBytes) this.fail(errorReply('ERR', `value too large (max ${maxBytes} bytes)`));
     return arg.toString('utf8');
+  }
+
+  /** The next argument as JSON text (valid UTF-8 and JSON, at most `maxBytes`), returned unchanged. */
+  json(maxBytes: number): string {
+    const arg = this.all[this.at];
+    const text = this.text(maxBytes);
+    if (arg !== undefined && arg.length <= maxBytes && !isJson(arg)) this.fail(INVALID_JSON);
+    return text;
   }
 
   /** The next argument as an integer in [min, max]; `rangeError` replaces Redis's generic one. */
@@ -108,6 +116,18 @@ export class ArgReader {
   finish(): void {
     if (this.error === null && this.remaining > 0) this.error = ERR.syntax;
     if (this.error !== null) throw new ReplyError(this.error);
+  }
+}
+
+const INVALID_JSON = errorReply('ERR', 'invalid JSON');
+const strictUtf8 = new TextDecoder('utf-8', { fatal: true });
+
+function isJson(raw: Buffer): boolean {
+  try {
+    JSON.parse(strictUtf8.decode(raw));
+    return true;
+  } catch {
+    return false;
   }
 }
 

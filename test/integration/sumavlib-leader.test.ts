@@ -384,11 +384,11 @@ describe('arguments', () => {
     [['sumavlib.suma_keep_alive', 'g', 'v', '*', 'META', "{'a':1}"], 'ERR invalid JSON'],
     [['sumavlib.suma_keep_alive', 'g', 'v', '*', 'META'], 'ERR syntax error'],
     [['sumavlib.suma_keep_alive', 'g', 'v', '*', 'TTL', '3000', 'EXTRA'], 'ERR syntax error'],
-    [['sumavlib.suma_keep_alive', long, 'v', '*'], 'ERR master_vipkey too long (max 256 bytes)'],
-    [['sumavlib.suma_keep_alive', 'g', long, '*'], 'ERR vip too long (max 256 bytes)'],
-    [['sumavlib.suma_keep_alive', 'g', 'v', long], 'ERR pattern too long (max 256 bytes)'],
-    [['sumavlib.suma_resign', long, 'v'], 'ERR master_vipkey too long (max 256 bytes)'],
-    [['sumavlib.suma_leader', long], 'ERR master_vipkey too long (max 256 bytes)'],
+    [['sumavlib.suma_keep_alive', long, 'v', '*'], 'ERR value too large (max 256 bytes)'],
+    [['sumavlib.suma_keep_alive', 'g', long, '*'], 'ERR value too large (max 256 bytes)'],
+    [['sumavlib.suma_keep_alive', 'g', 'v', long], 'ERR value too large (max 256 bytes)'],
+    [['sumavlib.suma_resign', long, 'v'], 'ERR value too large (max 256 bytes)'],
+    [['sumavlib.suma_leader', long], 'ERR value too large (max 256 bytes)'],
   ])('%j', async (args, error) => {
     expect(await cli(0, ...args)).toBe(error);
   });

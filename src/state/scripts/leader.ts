@@ -6,7 +6,7 @@ import { PRELUDE } from './prelude.js';
 import { GRACE_LUA } from './sweep.js';
 
 /**
- * KEYS: leader, killed, grace, events, expiry, elections, grace_for
+ * KEYS: leader, killed, grace, events, expiry, elections, grace_for, seen
  * ARGV: election, vip, ttl_ms, config_epoch, channels...
  * Returns {held (0|1), holder|false, epoch|false, ttl_left_ms}
  */
@@ -15,7 +15,7 @@ export const TRY_LEADER = new Script(
   PRELUDE +
     GRACE_LUA +
     `
-local leader, killed, grace, log, expiry, elections, grace_for = KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5], KEYS[6], KEYS[7]
+local leader, killed, grace, log, expiry, elections, grace_for, seen = KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5], KEYS[6], KEYS[7], KEYS[8]
 local election, vip, ttl, config_epoch = ARGV[1], ARGV[2], tonumber(ARGV[3]), tonumber(ARGV[4])
 local channels = {}
 for i = 5, #ARGV do channels[#channels + 1] = ARGV[i] end
@@ -41,6 +41,7 @@ lo = lo + 1
 redis.call('HSET', leader, 'holder', vip, 'expires', now + ttl, 'ttl', ttl, 'epoch_hi', hi, 'epoch_lo', lo, 'since', now)
 redis.call('ZADD', expiry, now + ttl, 'L|' .. election)
 redis.call('SADD', elections, election)
+redis.call('SADD', seen, vip)
 local epoch = epoch_text(hi, lo)
 local previous = holder or cjson.null
 emit(log, channels, 'leader_changed', {election = election, leader = vip, previous = previous, epoch = epoch, cause = 'acquired', ttl = ttl}, now)
