@@ -30,6 +30,8 @@ export const enum Kind {
   Reset,
   /** Not forwarded: replication protocol and commands that would break the shared connection. */
   Refused,
+  /** PUBLISH / SPUBLISH: stateless, but the system event channels are not the clients' to publish on. */
+  Publish,
 }
 
 export const enum PubSubFamily {
@@ -107,6 +109,7 @@ special(Kind.Hello, 'hello');
 special(Kind.Quit, 'quit');
 special(Kind.Reset, 'reset');
 special(Kind.Refused, 'sync', 'psync', 'replconf');
+special(Kind.Publish, 'publish', 'spublish');
 table.set('subscribe', { kind: Kind.Subscribe, family: PubSubFamily.Channel });
 table.set('psubscribe', { kind: Kind.Subscribe, family: PubSubFamily.Pattern });
 table.set('ssubscribe', { kind: Kind.Subscribe, family: PubSubFamily.Shard });
@@ -117,6 +120,11 @@ table.set('sunsubscribe', { kind: Kind.Unsubscribe, family: PubSubFamily.Shard }
 /** Commands Redis accepts before AUTH. */
 export function allowedBeforeAuth(kind: Kind | undefined): boolean {
   return kind === Kind.Auth || kind === Kind.Hello || kind === Kind.Quit || kind === Kind.Reset;
+}
+
+/** Channels the proxy publishes its own events on; clients may subscribe but not publish there. */
+export function isSystemChannel(name: Buffer): boolean {
+  return name.length > 7 && name.toString('latin1', 0, 7) === '__suma.';
 }
 
 /** CLIENT subcommands that act on the caller's own connection and so need its session. */

@@ -42,7 +42,7 @@ export const ERR = {
   linkLost: canned('UNCERTAIN upstream connection lost before the reply; the command may or may not have run'),
   execAbortFailover: canned('EXECABORT Transaction discarded because the master changed'),
   inMultiFailover: canned('ERR the master changed during the transaction; it will be discarded at EXEC'),
-  shuttingDown: canned('ERR the proxy is shutting down'),
+  systemChannel: canned('NOPERM the __suma.* channels are reserved for system events'),
 } as const;
 
 export function wrongArity(command: string): Buffer {

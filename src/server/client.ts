@@ -10,7 +10,7 @@ import type { Logger } from 'pino';
 import { RequestScanner, Scan, frameArgs } from '../resp/request-scanner.js';
 import { ERR, errorReply, protocolError, wrongArity, truncate } from '../resp/errors.js';
 import { encode, OK, RESET } from '../resp/encode.js';
-import { Kind, allowedBeforeAuth, clientNeedsSession, type LocalCaller, type LocalCommand, type Policy } from '../registry/policy.js';
+import { Kind, allowedBeforeAuth, clientNeedsSession, isSystemChannel, type LocalCaller, type LocalCommand, type Policy } from '../registry/policy.js';
 import type { SharedLink } from '../upstream/shared-link.js';
 import type { ReplySink } from '../upstream/reply-sink.js';
 import type { Upstream } from '../upstream/upstream.js';
@@ -272,6 +272,9 @@ export class ClientConnection implements ReplySink, SessionOwner, Flushable, Loc
         }
         return this.forward(frame, args, sub !== undefined && clientNeedsSession(sub));
       }
+      case Kind.Publish:
+        if (args[1] !== undefined && isSystemChannel(args[1])) return this.replyNow(ERR.systemChannel);
+        return this.forward(frame, args, false);
       case Kind.StreamRead:
         return this.forward(frame, args, args.some((a) => a.length === 5 && a.toString('latin1').toLowerCase() === 'block'));
       case Kind.Exec:

@@ -203,6 +203,13 @@ describe('standard commands through the proxy', () => {
     expect(await c.info('replication')).toMatch(/^# Replication\r\nrole:master/);
   });
 
+  it('clients may subscribe to the __suma.* system channels but not publish there', async () => {
+    const { reply } = await rawExchange(proxy.port, 'PUBLISH __suma.leader x\r\nSPUBLISH __suma.vip x\r\nPUBLISH __sumaother x\r\n', 3);
+    expect(reply).toBe('-NOPERM the __suma.* channels are reserved for system events\r\n'.repeat(2) + ':0\r\n');
+    const sub = await rawExchange(proxy.port, 'SUBSCRIBE __suma.leader\r\n', 1);
+    expect(sub.reply).toBe('*3\r\n$9\r\nsubscribe\r\n$13\r\n__suma.leader\r\n:1\r\n');
+  });
+
   it('HELLO answers protocol 2 and refuses 3', async () => {
     expect((await rawExchange(proxy.port, 'HELLO 3\r\n', 1)).reply).toBe('-NOPROTO unsupported protocol version\r\n');
     const { reply } = await rawExchange(proxy.port, 'HELLO 2\r\n', 1);
