@@ -304,8 +304,8 @@ async function until(what: string, timeoutMs: number, check: () => Promise<boole
   }
 }
 
-/** One command on a short-lived connection that never retries or queues. */
-async function ask(host: string, port: number, password: string | undefined, ...args: string[]): Promise<unknown> {
+/** One command on a short-lived connection that never retries or queues, bounded in time. */
+export async function ask(host: string, port: number, password: string | undefined, ...args: string[]): Promise<unknown> {
   const client = new Redis({
     host,
     port,

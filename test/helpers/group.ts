@@ -1,9 +1,8 @@
 // A local Redis HA group tuned for tests: failovers in a few seconds, and questions tests ask of it
 // (who is master now, kill it, wait for the next one) answered by the sentinels and the nodes.
 
-import { Redis } from 'ioredis';
 import type { HostPort } from '../../src/config.js';
-import { startLocalGroup, type GroupNode, type LocalGroup, type LocalGroupOptions } from '../../src/group/local-group.js';
+import { ask, startLocalGroup, type GroupNode, type LocalGroup, type LocalGroupOptions } from '../../src/group/local-group.js';
 import { waitFor } from './poll.js';
 import { isLive, isStopped } from './procs.js';
 
@@ -84,24 +83,6 @@ function format(addr: HostPort): string {
 }
 
 /** One command on its own short connection; bounded, so a stopped node cannot hang the caller. */
-export async function query(node: HostPort, password: string | undefined, command: string, ...args: string[]): Promise<unknown> {
-  const client = new Redis({
-    host: node.host,
-    port: node.port,
-    password,
-    lazyConnect: true,
-    enableReadyCheck: false,
-    enableOfflineQueue: false,
-    maxRetriesPerRequest: 0,
-    retryStrategy: () => null,
-    connectTimeout: 1000,
-    commandTimeout: 1000,
-  });
-  client.on('error', () => {});
-  try {
-    await client.connect();
-    return await client.call(command, ...args);
-  } finally {
-    client.disconnect();
-  }
+export function query(node: HostPort, password: string | undefined, command: string, ...args: string[]): Promise<unknown> {
+  return ask(node.host, node.port, password, command, ...args);
 }
