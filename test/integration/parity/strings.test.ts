@@ -1,0 +1,206 @@
+// Strings and bit operations: the same bytes to Redis and through the proxy.
+
+import { parity, type Case } from './harness.js';
+
+const EVERY_BYTE = Buffer.from(Array.from({ length: 256 }, (_, i) => i));
+
+const strings: Case[] = [
+  { name: 'SET, GET, GET of a missing key', request: ['SET k v', 'GET k', 'GET missing'] },
+  { name: 'SET NX and XX', request: ['SET k 1 NX', 'SET k 2 NX', 'GET k', 'SET j 1 XX', 'GET j', 'SET k 3 XX', 'GET k'] },
+  { name: 'SET GET returns the old value', request: ['SET k old', 'SET k new GET', 'SET missing v GET', 'GET k', 'LPUSH l x', 'SET l v GET'] },
+  { name: 'SET NX GET and XX GET', request: ['SET k a NX GET', 'SET k b NX GET', 'SET k c XX GET', 'SET j d XX GET', 'EXISTS j'] },
+  { name: 'SET EX, PX, EXAT, PXAT then TTL', request: ['SET a v EX 100', 'TTL a', 'SET b v PX 100000', 'TTL b', 'SET c v EXAT 4102444800', 'EXPIRETIME c', 'SET d v PXAT 4102444800123', 'PEXPIRETIME d'] },
+  { name: 'SET KEEPTTL', request: ['SET k v EX 100', 'SET k w KEEPTTL', 'TTL k', 'SET k x', 'TTL k'] },
+  { name: 'SET with a time in the past deletes', request: ['SET k v EXAT 1', 'EXISTS k', 'SET j v PXAT 1', 'GET j'] },
+  {
+    name: 'SET option errors',
+    request: [
+      'SET k v EX 0',
+      'SET k v EX -1',
+      'SET k v PX abc',
+      'SET k v EX 10 PX 10',
+      'SET k v NX XX',
+      'SET k v KEEPTTL EX 1',
+      'SET k v EX',
+      'SET k v FOO',
+      'SET k v EX 9223372036854775807',
+      'SET k',
+      'SET',
+    ],
+  },
+  { name: 'SETNX, SETEX, PSETEX', request: ['SETNX k 1', 'SETNX k 2', 'GET k', 'SETEX e 100 v', 'TTL e', 'SETEX e 0 v', 'SETEX e x v', 'PSETEX p 100000 v', 'TTL p', 'PSETEX p -5 v'] },
+  { name: 'GETSET', request: ['GETSET k a', 'GETSET k b', 'GET k', 'RPUSH l x', 'GETSET l v'] },
+  { name: 'GETDEL', request: ['SET k v', 'GETDEL k', 'GETDEL k', 'EXISTS k', 'HSET h f v', 'GETDEL h'] },
+  {
+    name: 'GETEX with every option',
+    request: ['SET k v', 'GETEX k', 'GETEX k EX 100', 'TTL k', 'GETEX k PX 200000', 'TTL k', 'GETEX k EXAT 4102444800', 'EXPIRETIME k', 'GETEX k PXAT 4102444800999', 'PEXPIRETIME k', 'GETEX k PERSIST', 'TTL k', 'GETEX missing EX 10'],
+  },
+  { name: 'GETEX errors', request: ['SET k v', 'GETEX k EX 0', 'GETEX k EX 1 PX 1', 'GETEX k PERSIST EX 1', 'GETEX k FOO', 'GETEX k EX', 'GETEX'] },
+  { name: 'MSET, MGET with missing keys, MSETNX', request: ['MSET a 1 b 2 c 3', 'MGET a b missing c', 'MSETNX c 9 d 4', 'MGET c d', 'MSETNX d 4 e 5', 'MGET a b c d e', 'MSET a', 'MSETNX a 1 b'] },
+  { name: 'MGET with a key of another type', request: ['SET s v', 'LPUSH l x', 'MGET s l missing'] },
+  { name: 'MGET of only missing keys', request: ['MGET x y z'] },
+  { name: 'APPEND and STRLEN', request: ['APPEND k hello', 'APPEND k " world"', 'GET k', 'STRLEN k', 'STRLEN missing', 'SET n 10', 'APPEND n 5', 'GET n', 'LPUSH l x', 'STRLEN l', 'APPEND l x'] },
+  { name: 'APPEND to an integer-encoded value', request: ['SET n 123', 'OBJECT ENCODING n', 'APPEND n 4', 'OBJECT ENCODING n', 'GET n'] },
+  {
+    name: 'INCR, DECR, INCRBY, DECRBY',
+    request: ['INCR n', 'INCR n', 'DECR n', 'INCRBY n 100', 'DECRBY n 50', 'INCRBY n -1000', 'DECRBY m -3', 'GET n', 'GET m'],
+  },
+  {
+    name: 'INCR errors and limits',
+    request: [
+      'SET s abc',
+      'INCR s',
+      'SET big 9223372036854775807',
+      'INCR big',
+      'SET small -9223372036854775808',
+      'DECR small',
+      'INCRBY n 9223372036854775808',
+      'INCRBY n 1.5',
+      'SET sp " 1"',
+      'INCR sp',
+      'SET lead 01',
+      'INCR lead',
+      'DECRBY n -9223372036854775808',
+      'LPUSH l x',
+      'INCR l',
+    ],
+  },
+  {
+    name: 'INCRBYFLOAT formatting',
+    request: [
+      'INCRBYFLOAT f 10.5',
+      'INCRBYFLOAT f 0.1',
+      'INCRBYFLOAT f -5',
+      'INCRBYFLOAT f 5.0e3',
+      'INCRBYFLOAT g 3.0e-2',
+      'SET h 10',
+      'INCRBYFLOAT h 1.5',
+      'INCRBYFLOAT i 0.1',
+      'INCRBYFLOAT i 0.2',
+      'INCRBYFLOAT j 1e-20',
+      'INCRBYFLOAT k 1e300',
+      'INCRBYFLOAT k 1e300',
+    ],
+  },
+  { name: 'INCRBYFLOAT errors', request: ['INCRBYFLOAT f abc', 'INCRBYFLOAT f inf', 'INCRBYFLOAT f nan', 'SET s abc', 'INCRBYFLOAT s 1', 'SET m 1e308', 'INCRBYFLOAT m 1e308', 'INCRBYFLOAT f'] },
+  {
+    name: 'SETRANGE and GETRANGE',
+    request: [
+      'SET k "Hello World"',
+      'SETRANGE k 6 Redis',
+      'GET k',
+      'SETRANGE pad 5 x',
+      'GET pad',
+      'GETRANGE k 0 4',
+      'GETRANGE k -5 -1',
+      'GETRANGE k 5 2',
+      'GETRANGE k 0 -100',
+      'GETRANGE k 100 200',
+      'GETRANGE missing 0 -1',
+      'SETRANGE empty 0 ""',
+      'EXISTS empty',
+      'SETRANGE k -1 x',
+      'SETRANGE k 536870912 x',
+      'SUBSTR k 0 3',
+      'GETRANGE k a b',
+    ],
+  },
+  { name: 'SETRANGE on an integer-encoded value', request: ['SET n 12345', 'SETRANGE n 2 x', 'GET n', 'OBJECT ENCODING n'] },
+  {
+    name: 'LCS',
+    request: [
+      'MSET a ohmytext b mynewtext',
+      'LCS a b',
+      'LCS a b LEN',
+      'LCS a b IDX',
+      'LCS a b IDX MINMATCHLEN 4',
+      'LCS a b IDX WITHMATCHLEN',
+      'LCS a b IDX MINMATCHLEN 2 WITHMATCHLEN',
+      'LCS a missing',
+      'LCS a b LEN IDX',
+      'LCS a b FOO',
+      'LPUSH l x',
+      'LCS a l',
+    ],
+  },
+  { name: 'OBJECT ENCODING of strings', request: ['SET i 12345', 'SET e short', ['SET', 'r', 'x'.repeat(45)], 'SET neg -7', 'SET f 1.5', 'OBJECT ENCODING i', 'OBJECT ENCODING e', 'OBJECT ENCODING r', 'OBJECT ENCODING neg', 'OBJECT ENCODING f', 'OBJECT ENCODING missing'] },
+  { name: 'empty string values', request: [['SET', 'k', ''], 'GET k', 'STRLEN k', ['APPEND', 'k', ''], 'EXISTS k', ['SET', '', 'empty key'], ['GET', ''], ['MGET', '', 'k']] },
+  { name: 'every byte 0-255 as a value and as a key', request: [['SET', 'bin', EVERY_BYTE], 'GET bin', 'STRLEN bin', ['SET', EVERY_BYTE, 'v'], ['GET', EVERY_BYTE], ['GETRANGE', 'bin', 10, 14], ['APPEND', 'bin', EVERY_BYTE], 'STRLEN bin'] },
+  { name: 'CR and LF inside values', request: [['SET', 'k', 'a\r\nb\rc\nd\r\n'], 'GET k', ['SET', 'crlf', '\r\n'], 'GET crlf', ['MSET', 'x\r\ny', '$5\r\n', '*1\r\n', ':1\r\n'], ['MGET', 'x\r\ny', '*1\r\n']] },
+  { name: 'values that look like RESP', request: [['SET', 'k', '+OK\r\n'], 'GET k', ['SET', 'j', '-ERR x\r\n'], 'GET j', ['ECHO', '*2\r\n$1\r\na\r\n']] },
+  { name: 'STRALGO is gone in 7.0', request: ['STRALGO LCS STRINGS a b'] },
+];
+
+const bits: Case[] = [
+  { name: 'SETBIT and GETBIT', request: ['SETBIT k 7 1', 'SETBIT k 7 0', 'SETBIT k 100 1', 'GETBIT k 100', 'GETBIT k 101', 'GETBIT k 100000', 'GETBIT missing 0', 'GET k', 'STRLEN k'] },
+  { name: 'SETBIT and GETBIT errors', request: ['SETBIT k 1 2', 'SETBIT k -1 1', 'SETBIT k 4294967296 1', 'GETBIT k x', 'LPUSH l x', 'SETBIT l 0 1', 'GETBIT l 0'] },
+  {
+    name: 'BITCOUNT with BYTE and BIT ranges',
+    request: ['SET k foobar', 'BITCOUNT k', 'BITCOUNT k 0 0', 'BITCOUNT k 1 1', 'BITCOUNT k 1 1 BYTE', 'BITCOUNT k 5 30 BIT', 'BITCOUNT k -2 -1', 'BITCOUNT k 100 200', 'BITCOUNT missing', 'BITCOUNT k 0', 'BITCOUNT k 0 1 FOO', 'BITCOUNT k a b'],
+  },
+  {
+    name: 'BITPOS',
+    request: [
+      'SET k "\xff\xf0\x00"',
+      'BITPOS k 0',
+      'BITPOS k 1',
+      'BITPOS k 1 2',
+      'BITPOS k 0 1 2',
+      'BITPOS k 1 7 15 BIT',
+      'BITPOS k 0 -1 -1 BYTE',
+      'BITPOS missing 0',
+      'BITPOS missing 1',
+      'SET z "\x00\x00"',
+      'BITPOS z 1',
+      'BITPOS k 2',
+      'BITPOS k 1 0 1 NOPE',
+    ],
+  },
+  {
+    name: 'BITOP AND OR XOR NOT',
+    request: ['SET a abc', 'SET b "a c"', 'BITOP AND and a b', 'GET and', 'BITOP OR or a b', 'GET or', 'BITOP XOR xor a b missing', 'GET xor', 'BITOP NOT not a', 'GET not', 'BITOP NOT n a b', 'BITOP NOPE d a', 'BITOP AND e missing', 'EXISTS e', 'LPUSH l x', 'BITOP AND d a l'],
+  },
+  {
+    name: 'BITFIELD GET SET INCRBY with OVERFLOW',
+    request: [
+      'BITFIELD k SET u8 0 255 GET u8 0',
+      'BITFIELD k INCRBY u8 0 10',
+      'BITFIELD k OVERFLOW SAT INCRBY u8 0 300',
+      'BITFIELD k OVERFLOW FAIL INCRBY u8 0 1',
+      'BITFIELD k OVERFLOW WRAP INCRBY i8 8 200',
+      'BITFIELD k SET i5 #1 -3 GET i5 #1 GET u4 0',
+      'BITFIELD k GET u63 0 GET i64 0',
+      'BITFIELD missing GET u8 0',
+      'GET k',
+    ],
+  },
+  {
+    name: 'BITFIELD errors and BITFIELD_RO',
+    request: [
+      'BITFIELD k GET u64 0',
+      'BITFIELD k GET i65 0',
+      'BITFIELD k GET u8 -1',
+      'BITFIELD k SET u8 0',
+      'BITFIELD k OVERFLOW NOPE GET u8 0',
+      'BITFIELD k NOPE',
+      'BITFIELD_RO k GET u8 0',
+      'BITFIELD_RO k SET u8 0 1',
+      'BITFIELD k GET x8 0',
+    ],
+  },
+];
+
+const large: Case[] = [
+  { name: 'a 1 MB value: SET, GET, STRLEN, GETRANGE', request: [['SET', 'big', Buffer.alloc(1024 * 1024, 'x')], 'GET big', 'STRLEN big', 'GETRANGE big 1048570 -1'] },
+  { name: 'a 10 MB binary value: SET, GET', request: [['SET', 'huge', Buffer.alloc(10 * 1024 * 1024, EVERY_BYTE)], 'GET huge', 'STRLEN huge', 'GET huge'], timeoutMs: 20_000 },
+  { name: 'a value grown by APPEND to 2 MB, then SETRANGE in the middle', request: [...Array.from({ length: 32 }, () => ['APPEND', 'g', Buffer.alloc(65536, 'ab')]), 'SETRANGE g 1000000 middle', 'GETRANGE g 999995 1000010', 'GET g'] },
+  { name: 'MGET of 1000 keys of 1 KB', request: [['MSET', ...Array.from({ length: 1000 }, (_, i) => [`k${i}`, Buffer.alloc(1024, i % 256)]).flat()], ['MGET', ...Array.from({ length: 1001 }, (_, i) => `k${i}`)]] },
+];
+
+/** A list where a string is expected, and a string where a list is. */
+const errors: Case[] = ['GET l', 'APPEND l x', 'INCR l', 'DECRBY l 1', 'INCRBYFLOAT l 1', 'GETRANGE l 0 1', 'SETRANGE l 0 x', 'BITCOUNT l', 'GETEX l', 'GETDEL l', 'GETSET l x', 'LCS l l', 'STRLEN l', 'SETBIT l 1 1', 'GETBIT l 1', 'BITPOS l 1', 'BITFIELD l GET u8 0', 'SETNX l x', 'LPUSH s x'].map((command) => ({
+  name: `wrong type: ${command}`,
+  request: ['RPUSH l a', 'SET s v', command],
+}));
+
+parity({ strings, bits, large, 'string errors': errors });
