@@ -31,7 +31,7 @@ export async function startProxy(config: Config, logger?: Logger): Promise<Runni
   const log = logger ?? pino({ level: config.logLevel, base: { name: 'suma-redis' } }, pino.destination(2));
   const source = createMasterSource(config, log);
   const upstream = new Upstream(source, config, log);
-  const state = new StateStore(source, config, log);
+  const state = new StateStore(upstream, config);
   await upstream.start();
 
   const commands = new CommandTable();
