@@ -15,6 +15,7 @@ export function commandCommand(table: CommandTable, upstream: Upstream): LocalCo
   const find = (name: string): CommandSpec | undefined => ours().find((s) => s.name === name.toLowerCase());
   return {
     name: 'command',
+    standard: true,
     check: () => null,
     async run(_caller, args) {
       const sub = args[1]?.toString('latin1').toLowerCase();
@@ -28,6 +29,7 @@ export function commandCommand(table: CommandTable, upstream: Upstream): LocalCo
           return Number(reply.toString('latin1', 1, reply.indexOf(13))) + ours().length;
         }
         case 'info': {
+          if (rest.length === 0) return appendElements(await upstream.query(encodeCommand(args)), ours().map(infoEntry));
           const theirs = rest.filter((n) => !find(n));
           const frames = theirs.length > 0 ? elements(await upstream.query(encodeCommand(['COMMAND', 'INFO', ...theirs]))) : [];
           const out = rest.map((n) => {

@@ -19,6 +19,7 @@ const DEFAULT_WORDS = new Set(['default', 'all', 'everything']);
 export function infoCommand(upstream: Upstream, figures: ProxyFigures): LocalCommand {
   return {
     name: 'info',
+    standard: true,
     check: () => null,
     async run(_caller, args) {
       const sections = args.slice(1).map((a) => a.toString('latin1').toLowerCase());

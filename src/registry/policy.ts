@@ -3,6 +3,7 @@
 // includes unknown and module commands, so the upstream's own error comes back.
 
 import { NameTable } from './name-table.js';
+import { REDIS_COMMANDS } from './redis-commands.js';
 import type { Reply } from '../resp/encode.js';
 import type { CommandSpec } from './spec.js';
 
@@ -32,6 +33,8 @@ export const enum Kind {
   Refused,
   /** PUBLISH / SPUBLISH: stateless, but the system event channels are not the clients' to publish on. */
   Publish,
+  /** SCRIPT: stateless except SCRIPT DEBUG, whose debugger would take over the connection. */
+  Script,
 }
 
 export const enum PubSubFamily {
@@ -52,6 +55,8 @@ export interface LocalCommand {
   readonly name: string;
   /** Its spec, for COMMAND and COMMAND INFO. */
   readonly spec?: CommandSpec;
+  /** A Redis command the proxy answers itself (INFO, COMMAND): inside MULTI it goes to Redis instead. */
+  readonly standard?: boolean;
   /** Arity and argument errors, Redis's wording; null when the call may run. */
   check(args: Buffer[]): Buffer | null;
   run(client: LocalCaller, args: Buffer[]): Reply | Promise<Reply>;
@@ -63,27 +68,56 @@ export interface LocalCaller {
   readonly remoteAddress: string;
 }
 
-/** Standard commands and the proxy's own, in one case-insensitive table; built once at boot. */
+/**
+ * Standard commands and the proxy's own, in one case-insensitive table; built once at boot. Each
+ * name has an id (its index in `names`), so counters are kept per command without string keys;
+ * id 0 is `other`, every name not in the table. A stateless Redis command has an id and no policy.
+ */
 export class CommandTable {
-  private readonly table = new NameTable<Policy>();
+  private readonly ids = new NameTable<number>();
+  /** Policy per id; undefined for stateless commands. Read on the hot path. */
+  readonly policies: (Policy | undefined)[] = [undefined];
+  private readonly idNames: string[] = ['other'];
 
   constructor() {
-    for (const [name, policy] of STANDARD) this.table.set(name, policy);
+    for (const [name, policy] of STANDARD) this.add(name, policy);
+    for (const name of REDIS_COMMANDS) if (this.ids.byName(name) === undefined) this.add(name, undefined);
   }
 
   /** Registers a local command; a name registered twice is a boot error. */
   addLocal(command: LocalCommand): void {
-    this.table.set(command.name, { kind: Kind.Local, command });
+    const policy: Policy = { kind: Kind.Local, command };
+    const id = this.ids.byName(command.name);
+    if (id === undefined) return this.add(command.name, policy);
+    // A Redis command the proxy answers itself (INFO, COMMAND) keeps the id it has.
+    if (this.policies[id] !== undefined) throw new Error(`command '${command.name.toLowerCase()}' is registered twice`);
+    this.policies[id] = policy;
+  }
+
+  /** The command's id from request bytes; 0 for a name not in the table. */
+  idOf(buf: Buffer, start: number, length: number): number {
+    return this.ids.get(buf, start, length) ?? 0;
   }
 
   policyOf(buf: Buffer, start: number, length: number): Policy | undefined {
-    return this.table.get(buf, start, length);
+    return this.policies[this.idOf(buf, start, length)];
+  }
+
+  /** The name of every id, in id order (labels of the per-command metrics). */
+  get names(): readonly string[] {
+    return this.idNames;
   }
 
   locals(): LocalCommand[] {
     const out: LocalCommand[] = [];
-    for (const [, policy] of this.table.entries()) if (policy.command) out.push(policy.command);
+    for (const policy of this.policies) if (policy?.command) out.push(policy.command);
     return out;
+  }
+
+  private add(name: string, policy: Policy | undefined): void {
+    this.ids.set(name, this.idNames.length);
+    this.idNames.push(name.toLowerCase());
+    this.policies.push(policy);
   }
 }
 
@@ -110,6 +144,7 @@ special(Kind.Quit, 'quit');
 special(Kind.Reset, 'reset');
 special(Kind.Refused, 'sync', 'psync', 'replconf');
 special(Kind.Publish, 'publish', 'spublish');
+special(Kind.Script, 'script');
 table.set('subscribe', { kind: Kind.Subscribe, family: PubSubFamily.Channel });
 table.set('psubscribe', { kind: Kind.Subscribe, family: PubSubFamily.Pattern });
 table.set('ssubscribe', { kind: Kind.Subscribe, family: PubSubFamily.Shard });

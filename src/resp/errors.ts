@@ -42,8 +42,14 @@ export const ERR = {
   linkLost: canned('UNCERTAIN upstream connection lost before the reply; the command may or may not have run'),
   execAbortFailover: canned('EXECABORT Transaction discarded because the master changed'),
   inMultiFailover: canned('ERR the master changed during the transaction; it will be discarded at EXEC'),
+  scriptDebug: canned('ERR SCRIPT DEBUG is not available through suma-redis: debug scripts against a Redis node directly'),
   systemChannel: canned('NOPERM the __suma.* channels are reserved for system events'),
 } as const;
+
+/** What Redis answers to a command other than (P|S)(UN)SUBSCRIBE, PING, QUIT, RESET while subscribed. */
+export function subscribedContext(name: string): Buffer {
+  return errorReply('ERR', `Can't execute '${truncate(name)}': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / RESET are allowed in this context`);
+}
 
 export function wrongArity(command: string): Buffer {
   return errorReply('ERR', `wrong number of arguments for '${command.toLowerCase()}' command`);

@@ -7,8 +7,8 @@
 
 import type net from 'node:net';
 import type { Logger } from 'pino';
-import { RequestScanner, Scan, frameArgs } from '../resp/request-scanner.js';
-import { ERR, errorReply, protocolError, wrongArity, truncate } from '../resp/errors.js';
+import { RequestScanner, Scan, frameArgs, parseLength } from '../resp/request-scanner.js';
+import { ERR, errorReply, protocolError, subscribedContext, wrongArity, truncate } from '../resp/errors.js';
 import { encode, OK, RESET } from '../resp/encode.js';
 import { Kind, allowedBeforeAuth, clientNeedsSession, isSystemChannel, type LocalCaller, type LocalCommand, type Policy } from '../registry/policy.js';
 import type { SharedLink } from '../upstream/shared-link.js';
@@ -20,13 +20,19 @@ import type { ProxyContext } from './context.js';
 
 const AUTH = Buffer.from('AUTH');
 
+/** Redis's full name of a command in errors: `container|sub` for a command with subcommands. */
+function fullName(args: Buffer[]): string {
+  const name = args[0]!.toString('latin1').toLowerCase();
+  return name === 'command' && args[1] ? `${name}|${args[1].toString('latin1').toLowerCase()}` : name;
+}
+
 /** HELLO's arguments, or the error Redis would give for them. */
 function parseHello(args: Buffer[]): { auth?: [Buffer, Buffer]; name?: string } | Buffer {
   const out: { auth?: [Buffer, Buffer]; name?: string } = {};
   if (args.length > 1) {
-    const text = args[1]!.toString('latin1');
-    if (!/^-?\d{1,18}$/.test(text)) return errorReply('ERR', 'Protocol version is not an integer or out of range');
-    if (Number(text) !== 2) return ERR.noProto;
+    const version = parseLength(args[1]!, 0, args[1]!.length);
+    if (Number.isNaN(version)) return errorReply('ERR', 'Protocol version is not an integer or out of range');
+    if (version !== 2) return ERR.noProto;
   }
   for (let i = 2; i < args.length; i++) {
     const given = args[i]!.toString('latin1');
@@ -243,6 +249,14 @@ export class ClientConnection implements ReplySink, SessionOwner, Flushable, Loc
     if (!this.authenticated && !allowedBeforeAuth(kind)) return this.replyNow(ERR.noAuth);
     const session = this.session;
     if (session?.multiBroken && kind !== Kind.Quit && kind !== Kind.Reset) return this.brokenTransaction(kind);
+    if (session !== null && (kind === Kind.Local || kind === Kind.Auth || kind === Kind.Hello)) {
+      // Redis's context rules for commands the proxy answers itself.
+      if (session.subscribed) return this.replyNow(subscribedContext(fullName(args)));
+      if (session.inMulti) {
+        if (policy?.command?.standard) return this.forward(frame, args, false);
+        return this.rejectQueued(session, fullName(args));
+      }
+    }
     switch (kind) {
       case Kind.Local:
         return this.runLocal(policy!.command!, args);
@@ -258,7 +272,7 @@ export class ClientConnection implements ReplySink, SessionOwner, Flushable, Loc
           return OK;
         });
       case Kind.Reset:
-        return this.replyNow(() => this.reset());
+        return this.replyNow(() => (args.length === 1 ? this.reset() : wrongArity('reset')));
       case Kind.Refused:
         return this.replyNow(errorReply('ERR', `'${truncate(args[0]!.toString('latin1'))}' is not available through suma-redis`));
       case Kind.Select:
@@ -267,10 +281,16 @@ export class ClientConnection implements ReplySink, SessionOwner, Flushable, Loc
         return this.forward(frame, args, true);
       case Kind.Client: {
         const sub = args[1]?.toString('latin1').toLowerCase();
-        if (sub === 'reply' && args[2] !== undefined && args[2].toString('latin1').toLowerCase() !== 'on') {
+        const mode = sub === 'reply' && args.length === 3 ? args[2]!.toString('latin1').toLowerCase() : '';
+        if (mode === 'off' || mode === 'skip') {
           return this.replyNow(errorReply('ERR', 'CLIENT REPLY OFF and SKIP are not supported through suma-redis'));
         }
         return this.forward(frame, args, sub !== undefined && clientNeedsSession(sub));
+      }
+      case Kind.Script: {
+        const debug = args.length === 3 && args[1]!.toString('latin1').toLowerCase() === 'debug' ? args[2]!.toString('latin1').toLowerCase() : '';
+        if (debug === 'yes' || debug === 'sync') return this.replyNow(ERR.scriptDebug);
+        return this.forward(frame, args, false);
       }
       case Kind.Publish:
         if (args[1] !== undefined && isSystemChannel(args[1])) return this.replyNow(ERR.systemChannel);
@@ -317,16 +337,16 @@ export class ClientConnection implements ReplySink, SessionOwner, Flushable, Loc
     return this.replyNow(ERR.inMultiFailover);
   }
 
+  /** A command the proxy answers itself cannot join a Redis transaction: refused at queue time, so EXEC aborts. */
+  private rejectQueued(session: Session, name: string): boolean {
+    if (this.inflight > 0 && this.route !== session) return this.waitBarrier();
+    if (!session.ready()) return this.waitMaster();
+    this.inflight += session.rejectQueued(errorReply('ERR', `'${name}' cannot be queued in MULTI: the proxy runs it itself`));
+    this.route = session;
+    return true;
+  }
+
   private runLocal(command: LocalCommand, args: Buffer[]): boolean {
-    const session = this.session;
-    if (session?.subscribed) return this.replyNow(errorReply('ERR', `Can't execute '${command.name}': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / RESET are allowed in this context`));
-    if (session?.inMulti) {
-      if (this.inflight > 0 && this.route !== session) return this.waitBarrier();
-      if (!session.ready()) return this.waitMaster();
-      this.inflight += session.rejectQueued(errorReply('ERR', `'${command.name}' cannot be queued in MULTI: the proxy runs it itself`));
-      this.route = session;
-      return true;
-    }
     if (this.inflight > 0 && this.route !== LOCAL) return this.waitBarrier();
     const error = command.check(args);
     if (error !== null) return this.replyLocal(error);

@@ -4,7 +4,7 @@
 // its state on a new master after a failover: db and name are restored, subscriptions are
 // renewed without the client noticing, an open transaction is aborted with an error.
 
-import { decodeFrame, asText } from '../resp/decode.js';
+import { decodeFrame, asText, type Value } from '../resp/decode.js';
 import { encodeCommand, NULL_ARRAY } from '../resp/encode.js';
 import { ERR } from '../resp/errors.js';
 import { PubSubFamily } from '../registry/policy.js';
@@ -36,6 +36,8 @@ interface Expect {
   pubsub?: boolean;
   /** A command whose +OK changes replayable state. */
   onOk?: () => void;
+  /** Looks at the whole reply before it is delivered. */
+  inspect?: (frame: Buffer) => void;
 }
 
 const enum FrameMode {
@@ -104,6 +106,8 @@ export class Session {
   private subscribedCount = 0;
   private shardCount = 0;
   private monitoring = false;
+  /** A (un)subscribe was queued in the open transaction. */
+  private queuedPubsub = false;
   private cancelWait: (() => void) | null = null;
   private closed = false;
   private reading = true;
@@ -139,13 +143,19 @@ export class Session {
     let expects: Expect[];
     switch (name) {
       case 'exec':
-        expects = [this.watchBroken && this.inMulti ? { action: Action.Replace, replacement: NULL_ARRAY } : { action: Action.Forward }];
+        expects = [
+          this.watchBroken && this.inMulti
+            ? { action: Action.Replace, replacement: NULL_ARRAY }
+            : { action: Action.Forward, inspect: this.queuedPubsub ? (frame) => this.confirmInExec(frame) : undefined },
+        ];
+        this.queuedPubsub = false;
         if (this.watchBroken && this.inMulti) frame = encodeCommand(['DISCARD']);
         this.inMulti = false;
         this.watching = this.watchBroken = false;
         break;
       case 'discard':
         expects = [{ action: Action.Forward }];
+        this.queuedPubsub = false;
         this.inMulti = false;
         this.watching = this.watchBroken = false;
         break;
@@ -195,7 +205,13 @@ export class Session {
   /** Expected confirmations of a (un)subscribe command, tracking what to renew after a failover. */
   private pubsubExpects(name: string, args: Buffer[]): Expect[] | null {
     const family = pubsubFamily(name);
-    if (family === null || this.inMulti) return null;
+    if (family === null) return null;
+    if (this.inMulti) {
+      // Queued: its confirmations come inside EXEC's reply, where they are read (see exec below).
+      this.queuedPubsub = true;
+      return null;
+    }
+    if (family.subscribe && args.length === 1) return null; // Redis answers one arity error
     const set = this.subscriptions[family.family];
     const targets = args.slice(1).map((a) => a.toString('latin1'));
     let replies = targets.length;
@@ -235,7 +251,15 @@ export class Session {
 
   private needsWholeFrame(): boolean {
     const head = this.expects[0];
-    return head === undefined || head.action !== Action.Forward || head.pubsub === true || head.onOk !== undefined || this.subscribed || this.monitoring;
+    return (
+      head === undefined ||
+      head.action !== Action.Forward ||
+      head.pubsub === true ||
+      head.onOk !== undefined ||
+      head.inspect !== undefined ||
+      this.subscribed ||
+      this.monitoring
+    );
   }
 
   private onFrame(frame: Buffer): void {
@@ -250,18 +274,38 @@ export class Session {
       return;
     }
     if (expect.pubsub) this.confirm(frame);
+    expect.inspect?.(frame);
     if (expect.onOk && frame[0] === 43 /* + */) expect.onOk();
     if (expect.action === Action.Forward) this.owner.deliver(frame, 0, frame.length, 1);
     else if (expect.action === Action.Replace) this.owner.deliver(expect.replacement!, 0, expect.replacement!.length, 1);
   }
 
   private confirm(frame: Buffer): void {
-    const { value } = decodeFrame(frame);
+    this.confirmValue(decodeFrame(frame).value);
+  }
+
+  /** A (un)subscribe confirmation updates the counts that say whether pushes may arrive. */
+  private confirmValue(value: Value): void {
     if (!Array.isArray(value) || !CONFIRM_KINDS.has(asText(value[0]) ?? '')) return;
-    const kind = asText(value[0])!;
     const count = typeof value[2] === 'number' ? value[2] : 0;
-    if (kind[0] === 's') this.shardCount = count;
+    if (confirmFamily(asText(value[0])!) === PubSubFamily.Shard) this.shardCount = count;
     else this.subscribedCount = count;
+  }
+
+  /** (Un)subscribes queued in MULTI take effect at EXEC: read their confirmations from its reply. */
+  private confirmInExec(frame: Buffer): void {
+    const { value } = decodeFrame(frame);
+    if (!Array.isArray(value)) return;
+    for (const item of value) {
+      if (!Array.isArray(item) || !CONFIRM_KINDS.has(asText(item[0]) ?? '')) continue;
+      this.confirmValue(item);
+      const kind = asText(item[0])!;
+      const target = Buffer.isBuffer(item[1]) ? item[1].toString('latin1') : null;
+      if (target === null) continue;
+      const set = this.subscriptions[confirmFamily(kind)];
+      if (kind.endsWith('unsubscribe')) set.delete(target);
+      else set.add(target);
+    }
   }
 
   /** The upstream connection ended: fail or renew what was outstanding. */
@@ -354,6 +398,12 @@ function pubsubFamily(name: string): { family: PubSubFamily; subscribe: boolean 
     default:
       return null;
   }
+}
+
+/** The family a confirmation kind (subscribe, punsubscribe, ssubscribe ...) belongs to. */
+function confirmFamily(kind: string): PubSubFamily {
+  if (kind === 'ssubscribe' || kind === 'sunsubscribe') return PubSubFamily.Shard;
+  return kind[0] === 'p' ? PubSubFamily.Pattern : PubSubFamily.Channel;
 }
 
 /** message / pmessage / smessage arrays; only called while subscribed, where replies never look like this. */
