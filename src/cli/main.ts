@@ -8,12 +8,14 @@ import { ConfigError, loadServeConfig, requireUpstream, serveHelp } from '../con
 import { startLocalGroup, type LocalGroup } from '../group/local-group.js';
 import { startProxy, type RunningProxy } from '../main.js';
 import { createLogger } from './logger.js';
+import { runCtl } from '../ctl/index.js';
 
 const USAGE = `Usage: suma-redis <command> [options]
 
 Commands:
   up       start a local Redis HA group (master, 2 replicas, 3 sentinels) with the proxy in front
   serve    run the proxy in front of an existing Sentinel group or standalone Redis
+  ctl      set up, inspect and fail over a Sentinel group (init, status, failover, probe)
 
 Run 'suma-redis <command> --help' for a command's options.`;
 
@@ -42,6 +44,8 @@ export async function main(argv: string[]): Promise<number> {
         return await runUp(args);
       case 'serve':
         return await runServe(args);
+      case 'ctl':
+        return await runCtl(args);
       case '--help':
       case '-h':
       case 'help':
