@@ -1,22 +1,27 @@
-// `ctl probe`: a health check for a container whose image has no shell or curl. It asks the
-// proxy's RESP port for INFO proxy, which the proxy answers itself, so a group in the middle of a
-// failover does not make a healthy proxy look dead (and get it restarted).
+// `ctl probe`: a health check for a container whose image has no shell or curl. It asks the proxy
+// what the proxy answers itself (the admin /livez, else INFO proxy on the RESP port), so a group in
+// the middle of a failover does not make a healthy proxy look dead and get it restarted. With no
+// address given it reads the flags of the `serve` that is PID 1 of the container, then SUMA_*.
 
-import { ConfigError, parseHostPort, type HostPort } from '../config.js';
+import { readFileSync } from 'node:fs';
+import { ConfigError, loadServeConfig, parseHostPort, type HostPort } from '../config.js';
 import { Link, reason } from './link.js';
 import { helpText, intOption, parseOptions, stringOption, type OptionSpec } from './options.js';
 
 const OPTIONS = {
-  address: { kind: 'string', value: 'HOST:PORT', help: 'the proxy to probe (default: the local end of SUMA_BIND and SUMA_PORT, else 127.0.0.1:6380)' },
-  url: { kind: 'string', value: 'URL', help: 'probe this HTTP address instead (2xx is healthy), such as the admin /livez' },
+  address: { kind: 'string', value: 'HOST:PORT', help: 'probe this RESP address (INFO proxy; any reply is healthy)' },
+  url: { kind: 'string', value: 'URL', help: 'probe this HTTP address (2xx is healthy), such as the admin /livez' },
   timeout: { kind: 'string', value: 'MS', help: 'how long the answer may take (default 2000)' },
   quiet: { kind: 'boolean', help: 'print nothing' },
   help: { kind: 'boolean', help: 'print this help and exit' },
 } satisfies Record<string, OptionSpec>;
 
 const USAGE = 'Usage: suma-redis ctl probe [--address HOST:PORT | --url URL] [--timeout MS]';
-const SUMMARY = `Exit status 0 when the proxy answers (any reply, an authentication error included, proves it
-serves), 1 when it does not. Meant for a container HEALTHCHECK.`;
+const SUMMARY = `Exit status 0 when the proxy answers, 1 when it does not. Without --address or --url it probes
+the proxy this container runs: the admin /livez when the admin listener is on, else the RESP port
+(where any reply, an authentication error included, proves it serves). Meant for a HEALTHCHECK.`;
+
+type Target = { kind: 'http'; url: string } | { kind: 'resp'; addr: HostPort };
 
 export async function runProbe(args: string[], env: NodeJS.ProcessEnv): Promise<number> {
   const parsed = parseOptions(args, OPTIONS, env);
@@ -26,43 +31,62 @@ export async function runProbe(args: string[], env: NodeJS.ProcessEnv): Promise<
   }
   const timeoutMs = intOption(parsed, 'timeout', OPTIONS, 2000, 50, 600_000);
   const url = stringOption(parsed, 'url', OPTIONS);
-  const quiet = parsed.values['quiet'] === true;
-  const say = (line: string): void => {
-    if (!quiet) process.stdout.write(line + '\n');
-  };
-  if (url !== undefined) {
-    if (!/^https?:\/\//.test(url)) throw new ConfigError(`--url: expected http://HOST:PORT/PATH, got '${url.slice(0, 64)}'`);
-    try {
-      const res = await fetch(url, { signal: AbortSignal.timeout(timeoutMs) });
-      await res.arrayBuffer();
-      say(`${url}: ${res.status}`);
-      return res.ok ? 0 : 1;
-    } catch (err) {
-      say(`${url}: ${reason(err)}`);
-      return 1;
-    }
-  }
   const address = stringOption(parsed, 'address', OPTIONS);
-  const target = address === undefined ? localEnd(env) : parseHostPort('address', address);
-  const link = new Link(target, { username: undefined, password: undefined }, timeoutMs);
+  if (url !== undefined && !/^https?:\/\//.test(url)) throw new ConfigError(`--url: expected http://HOST:PORT/PATH, got '${url.slice(0, 64)}'`);
+  const target: Target =
+    url !== undefined ? { kind: 'http', url } : address !== undefined ? { kind: 'resp', addr: parseHostPort('address', address) } : servedTarget(env);
+  const { healthy, said } = target.kind === 'http' ? await probeHttp(target.url, timeoutMs) : await probeResp(target.addr, timeoutMs);
+  if (parsed.values['quiet'] !== true) process.stdout.write(`${said}\n`);
+  return healthy ? 0 : 1;
+}
+
+async function probeHttp(url: string, timeoutMs: number): Promise<{ healthy: boolean; said: string }> {
+  try {
+    const res = await fetch(url, { signal: AbortSignal.timeout(timeoutMs) });
+    await res.arrayBuffer();
+    return { healthy: res.ok, said: `${url}: ${res.status}` };
+  } catch (err) {
+    return { healthy: false, said: `${url}: ${reason(err)}` };
+  }
+}
+
+async function probeResp(addr: HostPort, timeoutMs: number): Promise<{ healthy: boolean; said: string }> {
+  const link = new Link(addr, { username: undefined, password: undefined }, timeoutMs);
+  const label = `${addr.host.includes(':') ? `[${addr.host}]` : addr.host}:${addr.port}`;
   try {
     await link.call('INFO', 'proxy');
-    say(`${target.host}:${target.port}: ok`);
-    return 0;
+    return { healthy: true, said: `${label}: ok` };
   } catch (err) {
     const answered = err instanceof Error && err.name === 'ReplyError';
-    say(`${target.host}:${target.port}: ${answered ? 'ok' : reason(err)}`);
-    return answered ? 0 : 1;
+    return { healthy: answered, said: `${label}: ${answered ? 'ok' : reason(err)}` };
   } finally {
     link.close();
   }
 }
 
-/** Where the proxy of this container listens, as seen from inside it. */
-function localEnd(env: NodeJS.ProcessEnv): HostPort {
-  const port = Number(env['SUMA_PORT'] ?? 6380);
-  if (!Number.isInteger(port) || port < 1 || port > 65535) throw new ConfigError(`SUMA_PORT: not a port: '${String(env['SUMA_PORT']).slice(0, 16)}'`);
-  const bind = env['SUMA_BIND'] ?? '127.0.0.1';
-  const host = bind === '' || bind === '0.0.0.0' ? '127.0.0.1' : bind === '::' ? '::1' : bind;
-  return { host, port };
+/** The proxy this container serves: PID 1's `serve` flags over SUMA_* variables, as `serve` read them. */
+function servedTarget(env: NodeJS.ProcessEnv): Target {
+  const config = loadServeConfig(pidOneServeArgs() ?? [], env) as ReturnType<typeof loadServeConfig> & { adminPort?: number | null; adminBind?: string };
+  if (typeof config.adminPort === 'number' && config.adminPort !== 0) {
+    const host = localEnd(config.adminBind ?? '127.0.0.1');
+    return { kind: 'http', url: `http://${host.includes(':') ? `[${host}]` : host}:${config.adminPort}/livez` };
+  }
+  return { kind: 'resp', addr: { host: localEnd(config.bind), port: config.port } };
+}
+
+/** The arguments after `serve` on PID 1's command line, or null when PID 1 is not a serve. */
+function pidOneServeArgs(): string[] | null {
+  let argv: string[];
+  try {
+    argv = readFileSync('/proc/1/cmdline', 'utf8').split('\0').filter((a) => a !== '');
+  } catch {
+    return null;
+  }
+  const at = argv.indexOf('serve');
+  return at > 0 && argv.slice(0, at).some((a) => a.includes('suma-redis')) ? argv.slice(at + 1) : null;
+}
+
+/** A wildcard listen address is reached on loopback. */
+function localEnd(bind: string): string {
+  return bind === '' || bind === '0.0.0.0' ? '127.0.0.1' : bind === '::' ? '::1' : bind;
 }
