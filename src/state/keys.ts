@@ -47,6 +47,31 @@ export const keys = {
   graceFor: (t: Tenant): string => `${prefix(t)}grace_for`,
   /** The tenant's event log: a stream, MAXLEN ~ 100000. */
   events: (t: Tenant): string => `${prefix(t)}events`,
+  /**
+   * Sizes of the log entries that carry payloads (messages, configs, tasks): list "<seq> <bytes>",
+   * oldest first, so the log can also be trimmed to a byte budget (see scripts/events.ts).
+   */
+  eventSizes: (t: Tenant): string => `${prefix(t)}events_sizes`,
+  /** Sum of the sizes listed in eventSizes: string (integer). */
+  eventBytes: (t: Tenant): string => `${prefix(t)}events_bytes`,
+  /**
+   * One config key: list of its last versions, newest first, each "<rev> <md5> <size> <ts> <value>";
+   * the head is the current value. Deleting the config deletes the list.
+   */
+  diamond: (t: Tenant, key: string): string => `${prefix(t)}diamond:${key}`,
+  /** Names of the tenant's config keys: zset, all scores 0 (diamond_list walks it by range or ZSCAN). */
+  diamonds: (t: Tenant): string => `${prefix(t)}diamonds`,
+  /** Tenant-wide config revision counter: hash hi (Sentinel config epoch), lo (counter). */
+  diamondRev: (t: Tenant): string => `${prefix(t)}diamond_rev`,
+  /**
+   * One task: hash payload, target, mode, ttl, ts, holder, expires, done, n (claimants), and per
+   * claimant "s:<vip>" status and "e:<vip>" claim lease expiry. Expires a retention after its last change.
+   */
+  task: (t: Tenant, id: string): string => `${prefix(t)}task:${id}`,
+  /** Result JSON of each claimant of one task: hash vip -> json; expires with the task. */
+  taskResults: (t: Tenant, id: string): string => `${prefix(t)}taskres:${id}`,
+  /** The tenant's tasks, for the count limit: zset task_id -> when its record expires. */
+  tasks: (t: Tenant): string => `${prefix(t)}tasks`,
 } as const;
 
 /** Reserved system channels; clients may subscribe there but not publish. */
