@@ -5,6 +5,7 @@ import { ConfigError, type HostPort } from '../config.js';
 import { Links, reason } from './link.js';
 import {
   ACCESS_OPTIONS,
+  HELP_OPTION,
   groupAccess,
   helpText,
   intOption,
@@ -23,6 +24,7 @@ const OPTIONS = {
   'proxy-user': { kind: 'string', env: ['SUMA_CLIENT_USER'], value: 'USER', help: 'user name for AUTH on the proxy' },
   'proxy-password': { kind: 'string', env: ['SUMA_REQUIREPASS'], value: 'PASS', help: 'password for AUTH on the proxy (or SUMA_REQUIREPASS_FILE)' },
   timeout: { kind: 'string', value: 'MS', help: 'how long to wait for the new master and the proxies (default 60000)' },
+  help: HELP_OPTION,
 } satisfies Record<string, OptionSpec>;
 
 const USAGE = 'Usage: suma-redis ctl failover --sentinel HOST:PORT... [--proxy HOST:PORT...] [options]';

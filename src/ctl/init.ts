@@ -7,6 +7,7 @@ import { ConfigError, parseHostPort, type HostPort } from '../config.js';
 import { Links, reason, type Link } from './link.js';
 import {
   ACCESS_OPTIONS,
+  HELP_OPTION,
   groupAccess,
   helpText,
   intOption,
@@ -26,6 +27,7 @@ const OPTIONS = {
   'failover-timeout': { kind: 'string', env: ['SUMA_FAILOVER_TIMEOUT_MS'], value: 'MS', help: 'failover-timeout (default 60000)' },
   force: { kind: 'boolean', help: 'also make a node that holds keys a replica (its keys are replaced by the master\'s)' },
   timeout: { kind: 'string', value: 'MS', help: 'how long to wait for replication and for the sentinels to find each other (default 60000)' },
+  help: HELP_OPTION,
 } satisfies Record<string, OptionSpec>;
 
 const USAGE = 'Usage: suma-redis ctl init --node HOST:PORT... --sentinel HOST:PORT... [options]';

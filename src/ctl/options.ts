@@ -41,8 +41,10 @@ export const ACCESS_OPTIONS: Record<string, OptionSpec> = {
   'sentinel-username': { kind: 'string', env: ['SUMA_SENTINEL_USERNAME'], value: 'USER', help: 'ACL user for the sentinels' },
   'sentinel-password': { kind: 'string', env: ['SUMA_SENTINEL_PASSWORD'], value: 'PASS', help: 'password for the sentinels (or SUMA_SENTINEL_PASSWORD_FILE)' },
   'connect-timeout': { kind: 'string', env: ['SUMA_CONNECT_TIMEOUT_MS'], value: 'MS', help: 'bound on each connect and each query (default 2000)' },
-  help: { kind: 'boolean', help: 'print this help and exit' },
 };
+
+/** Last in every command's option list, so it is last in the help. */
+export const HELP_OPTION: OptionSpec = { kind: 'boolean', help: 'print this help and exit' };
 
 export type ParsedValues = Record<string, string | string[] | boolean | undefined>;
 

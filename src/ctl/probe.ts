@@ -6,14 +6,14 @@
 import { readFileSync } from 'node:fs';
 import { ConfigError, loadServeConfig, parseHostPort, type HostPort } from '../config.js';
 import { Link, reason } from './link.js';
-import { helpText, intOption, parseOptions, stringOption, type OptionSpec } from './options.js';
+import { HELP_OPTION, helpText, intOption, parseOptions, stringOption, type OptionSpec } from './options.js';
 
 const OPTIONS = {
   address: { kind: 'string', value: 'HOST:PORT', help: 'probe this RESP address (INFO proxy; any reply is healthy)' },
   url: { kind: 'string', value: 'URL', help: 'probe this HTTP address (2xx is healthy), such as the admin /livez' },
   timeout: { kind: 'string', value: 'MS', help: 'how long the answer may take (default 2000)' },
   quiet: { kind: 'boolean', help: 'print nothing' },
-  help: { kind: 'boolean', help: 'print this help and exit' },
+  help: HELP_OPTION,
 } satisfies Record<string, OptionSpec>;
 
 const USAGE = 'Usage: suma-redis ctl probe [--address HOST:PORT | --url URL] [--timeout MS]';

@@ -3,7 +3,7 @@
 
 import { ConfigError, type HostPort } from '../config.js';
 import { Links } from './link.js';
-import { ACCESS_OPTIONS, groupAccess, helpText, intOption, parseOptions, type GroupAccess, type OptionSpec } from './options.js';
+import { ACCESS_OPTIONS, HELP_OPTION, groupAccess, helpText, intOption, parseOptions, type GroupAccess, type OptionSpec } from './options.js';
 import {
   AddressBook,
   formatAddress,
@@ -20,6 +20,7 @@ const OPTIONS = {
   ...ACCESS_OPTIONS,
   'max-lag': { kind: 'string', value: 'SECONDS', help: 'warn about a replica whose last acknowledgement is older (default 10)' },
   json: { kind: 'boolean', help: 'print the survey as one JSON object instead of tables' },
+  help: HELP_OPTION,
 } satisfies Record<string, OptionSpec>;
 
 const USAGE = 'Usage: suma-redis ctl status --sentinel HOST:PORT... [--node HOST:PORT...] [options]';
