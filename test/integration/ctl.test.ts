@@ -210,6 +210,15 @@ describe('suma-redis ctl', () => {
     expect(again.stdout).toMatch(/; no changes\n$/);
   });
 
+  it('probe exits 0 for a proxy that answers and 1 for a port nobody listens on', async () => {
+    const live = await ctl('probe', '--address', `127.0.0.1:${proxy!.port}`);
+    expect(live.code).toBe(0);
+    expect(live.stdout).toBe(`127.0.0.1:${proxy!.port}: ok\n`);
+    const dead = await ctl('probe', '--address', `127.0.0.1:${await freePort()}`, '--timeout', '500', '--quiet');
+    expect(dead.code).toBe(1);
+    expect(dead.stdout).toBe('');
+  });
+
   it('init refuses to make a node holding keys a replica unless forced', async () => {
     const [a, b] = await Promise.all([startRedis(), startRedis()]);
     try {
