@@ -30,7 +30,7 @@ export async function respConnect(port: number, host = '127.0.0.1'): Promise<Res
   const pushed: Buffer[] = [];
   let pushWaiter: (() => void) | null = null;
   const scanner = new ReplyScanner();
-  let buffered = Buffer.alloc(0);
+  let buffered: Buffer = Buffer.alloc(0);
   // The scanner keeps its state across chunks: resume where it stopped, frames start at 0.
   let offset = 0;
   socket.on('data', (chunk: Buffer) => {
