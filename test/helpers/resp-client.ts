@@ -12,6 +12,8 @@ export interface RespClient {
   call(...args: (string | Buffer | number)[]): Promise<Value>;
   /** Sends one command; resolves with the raw reply frame. */
   raw(...args: (string | Buffer | number)[]): Promise<Buffer>;
+  /** Sends an already encoded command frame; resolves with the raw reply frame. */
+  frame(bytes: Buffer): Promise<Buffer>;
   /** Frames the server sends without being asked (pub/sub pushes), in order. */
   pushes(): Buffer[];
   /** Resolves with the next `n` pushed frames once they have arrived. */
@@ -52,13 +54,15 @@ export async function respConnect(port: number, host = '127.0.0.1'): Promise<Res
   });
   socket.on('error', () => {});
 
-  const raw = (...args: (string | Buffer | number)[]): Promise<Buffer> =>
+  const frame = (bytes: Buffer): Promise<Buffer> =>
     new Promise((resolve) => {
       waiting.push(resolve);
-      socket.write(encodeCommand(args.map((a) => (typeof a === 'number' ? String(a) : a))));
+      socket.write(bytes);
     });
+  const raw = (...args: (string | Buffer | number)[]): Promise<Buffer> => frame(encodeCommand(args.map((a) => (typeof a === 'number' ? String(a) : a))));
   return {
     raw,
+    frame,
     call: async (...args) => decodeFrame(await raw(...args)).value,
     pushes: () => pushed.splice(0),
     nextPushes: (n, timeoutMs = 5000) =>
