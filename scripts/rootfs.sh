@@ -15,6 +15,11 @@ for f in dist/suma-redis.mjs dist/THIRD_PARTY_LICENSES; do
 done
 command -v strip >/dev/null 2>&1 || { echo "rootfs: strip is missing (Debian package binutils)" >&2; exit 1; }
 
+# Replace only an earlier rootfs or an empty directory, never whatever DEST happens to name.
+if [ -e "$dest" ] && [ ! -f "$dest/usr/local/bin/node" ] && [ -n "$(ls -A "$dest" 2>/dev/null)" ]; then
+  echo "rootfs: $dest exists and is not an earlier rootfs: give a new or empty directory" >&2
+  exit 1
+fi
 rm -rf "$dest"
 mkdir -p "$dest/usr/local/bin" "$dest/app" "$dest/etc" "$dest/tmp"
 chmod 1777 "$dest/tmp"
@@ -36,5 +41,6 @@ printf 'root:x:0:\nsuma:x:%s:\n' "$uid" >"$dest/etc/group"
 # glibc reads this for getaddrinfo; the container runtime provides hosts and resolv.conf.
 printf 'hosts: files dns\n' >"$dest/etc/nsswitch.conf"
 
-# One time for every file, so two builds of the same inputs give the same layer.
-find "$dest" -exec touch -h -d @0 {} +
+# One time for every file, so two builds of the same inputs give the same layer (1980-01-01 unless
+# SOURCE_DATE_EPOCH says otherwise: tools that store times, such as gzip and zip, refuse 1970).
+find "$dest" -exec touch -h -d "@${SOURCE_DATE_EPOCH:-315532800}" {} +
