@@ -29,6 +29,9 @@ each node's role, replication offset, how far it is behind and its link to the m
 sentinel's view of the master and whether it reaches the quorum, and a WARNING line for anything
 unhealthy. Exit status: 0 when nothing warns, 1 when something does, 2 for a usage error.`;
 
+/** Three of Sentinel's 10 s INFO periods. */
+const INFO_STALE_MS = 30_000;
+
 export interface NodeRow {
   address: string;
   role: NodeState['role'];
@@ -158,6 +161,10 @@ function sentinelRow(
   const trouble = m.flags.filter((f) => f !== 'master');
   if (trouble.length > 0) warn(`${label} flags the master ${trouble.join(',')}`);
   if (s.quorum && !s.quorum.ok) warn(`${label}: quorum unreachable (${s.quorum.message})`);
+  // Sentinel reads the master's INFO every 10 s; a failing read (such as a wrong auth-pass) shows here first.
+  if (m.infoRefreshMs > INFO_STALE_MS && !trouble.some((f) => f.endsWith('_down'))) {
+    warn(`${label} has not read the master's INFO for ${Math.round(m.infoRefreshMs / 1000)} s (is its auth-pass right?)`);
+  }
   if (m.otherSentinels + 1 < access.sentinels.length) {
     warn(`${label} knows ${m.otherSentinels} other sentinel${m.otherSentinels === 1 ? '' : 's'}, ${access.sentinels.length - 1} expected`);
   }
