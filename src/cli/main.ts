@@ -23,11 +23,13 @@ const UP_HELP = `Usage: suma-redis up [options]
 
 Starts a master, two replicas and three sentinels (quorum 2, min-replicas-to-write 1) on
 loopback, then the proxy in front of them. Prints one line per process ("master|replica|sentinel|
-proxy HOST:PORT"), then "ready" once a write through the proxy succeeds. SIGINT or SIGTERM stops
-every process and removes the temporary directory.
+proxy HOST:PORT"), the proxy's admin HTTP address ("admin HOST:PORT": /metrics, /livez, /readyz),
+then "ready" once a write through the proxy succeeds. SIGINT or SIGTERM stops every process and
+removes the temporary directory.
 
 Options:
   --port PORT         proxy port (default 6380)
+  --admin-port PORT   admin HTTP port (default 0: a free port; off: none)
   --log-level LEVEL   pino level: fatal error warn info debug trace silent (default info)
   --help              print this help and exit`;
 
@@ -86,14 +88,14 @@ async function runServe(args: string[]): Promise<number> {
 }
 
 async function runUp(args: string[]): Promise<number> {
-  const { port, logLevel, help } = parseUpArgs(args);
+  const { port, adminPort, logLevel, help } = parseUpArgs(args);
   if (help) {
     process.stdout.write(UP_HELP + '\n');
     return 0;
   }
   // The local group is the whole upstream, so no SUMA_* variable of the caller's may redirect it.
   const env = {};
-  const flags = ['--port', port, '--log-level', logLevel];
+  const flags = ['--port', port, '--admin-port', adminPort, '--log-level', logLevel];
   const logger = createLogger(loadServeConfig(flags, env).logLevel);
   const shutdown = watchShutdownSignals(logger);
   let group: LocalGroup | undefined;
@@ -119,19 +121,20 @@ async function runUp(args: string[]): Promise<number> {
   }
 }
 
-function parseUpArgs(args: string[]): { port: string; logLevel: string; help: boolean } {
+function parseUpArgs(args: string[]): { port: string; adminPort: string; logLevel: string; help: boolean } {
   try {
     const { values } = parseArgs({
       args,
       options: {
         port: { type: 'string', default: '6380' },
+        'admin-port': { type: 'string', default: '0' },
         'log-level': { type: 'string', default: 'info' },
         help: { type: 'boolean', default: false },
       },
       strict: true,
       allowPositionals: false,
     });
-    return { port: values.port, logLevel: values['log-level'], help: values.help };
+    return { port: values.port, adminPort: values['admin-port'], logLevel: values['log-level'], help: values.help };
   } catch (err) {
     throw new ConfigError((err as Error).message.split('\n')[0]!);
   }
@@ -144,6 +147,7 @@ function say(line: string): void {
 function printAddresses(group: LocalGroup, proxy: RunningProxy): void {
   for (const node of [group.master, ...group.replicas, ...group.sentinels]) say(`${node.role} ${node.host}:${node.port}`);
   say(`proxy ${proxy.host}:${proxy.port}`);
+  if (proxy.admin) say(`admin ${proxy.admin.host}:${proxy.admin.port}`);
 }
 
 /** Retries a SET through the proxy until one succeeds (true), the deadline passes or `cancelled()` (false). */

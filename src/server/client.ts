@@ -98,6 +98,8 @@ export class ClientConnection implements ReplySink, SessionOwner, Flushable, Loc
   private lastWords: Buffer | null = null;
   /** When the unsent output was last seen shrinking (for the stall check). */
   lastProgress = Date.now();
+  /** Command id of the frame being dispatched off the fast path (for the latency metric). */
+  private frameCmd = 0;
 
   constructor(
     private readonly socket: net.Socket,
@@ -183,15 +185,19 @@ export class ClientConnection implements ReplySink, SessionOwner, Flushable, Loc
    */
   private process(buf: Buffer, pos: number, end: number): number {
     const scanner = this.scanner;
+    const commands = this.ctx.commands;
+    const stats = this.ctx.stats;
     let runLink: SharedLink | null = null;
     let runStart = 0;
     let runEnd = 0;
     let runCount = 0;
+    /** The run's command id, or stats.mixed once it carries different commands. */
+    let runCmd = 0;
     while (pos < end && this.stop === Stop.None) {
       const status = scanner.next(buf, pos, end);
       if (status === Scan.Incomplete) break;
       if (runLink !== null && (status !== Scan.Frame || scanner.inline !== null || scanner.argc === 0)) {
-        runLink.send(this, buf.subarray(runStart, runEnd), runCount);
+        runLink.send(this, buf.subarray(runStart, runEnd), runCount, runCmd);
         runLink = null;
       }
       if (status === Scan.Error) {
@@ -205,19 +211,22 @@ export class ClientConnection implements ReplySink, SessionOwner, Flushable, Loc
         continue;
       }
       const frame = scanner.inline ?? buf;
-      const policy = this.ctx.commands.policyOf(frame, scanner.nameStart, scanner.nameLength);
+      const cmd = commands.idOf(frame, scanner.nameStart, scanner.nameLength);
+      const policy = commands.policies[cmd];
       if (policy === undefined && this.session === null && this.authenticated && scanner.inline === null) {
         const link = this.upstream.sharedLink();
         if (link !== null && (this.inflight === 0 || this.route === link)) {
           if (runLink !== link) {
-            if (runLink !== null) runLink.send(this, buf.subarray(runStart, runEnd), runCount);
+            if (runLink !== null) runLink.send(this, buf.subarray(runStart, runEnd), runCount, runCmd);
             runLink = link;
             runStart = frameStart;
             runCount = 0;
-          }
+            runCmd = cmd;
+          } else if (cmd !== runCmd) runCmd = stats.mixed;
           runEnd = frameEnd;
           runCount++;
-          this.ctx.stats.commands++;
+          stats.commands++;
+          stats.calls[cmd]!++;
           this.inflight++;
           this.route = link;
           pos = frameEnd;
@@ -225,18 +234,20 @@ export class ClientConnection implements ReplySink, SessionOwner, Flushable, Loc
         }
       }
       if (runLink !== null) {
-        runLink.send(this, buf.subarray(runStart, runEnd), runCount);
+        runLink.send(this, buf.subarray(runStart, runEnd), runCount, runCmd);
         runLink = null;
       }
       const bytes = scanner.inline ?? buf.subarray(frameStart, frameEnd);
+      this.frameCmd = cmd;
       if (!this.dispatch(bytes, policy)) {
         pos = frameStart;
         break;
       }
-      this.ctx.stats.commands++;
+      stats.commands++;
+      stats.calls[cmd]!++;
       pos = frameEnd;
     }
-    if (runLink !== null) runLink.send(this, buf.subarray(runStart, runEnd), runCount);
+    if (runLink !== null) runLink.send(this, buf.subarray(runStart, runEnd), runCount, runCmd);
     return pos;
   }
 
@@ -319,7 +330,7 @@ export class ClientConnection implements ReplySink, SessionOwner, Flushable, Loc
     const link = this.upstream.sharedLink();
     if (link === null) return this.waitMaster();
     if (this.inflight > 0 && this.route !== link) return this.waitBarrier();
-    link.send(this, frame, 1);
+    link.send(this, frame, 1, this.frameCmd);
     this.inflight++;
     this.route = link;
     return true;
@@ -352,6 +363,7 @@ export class ClientConnection implements ReplySink, SessionOwner, Flushable, Loc
     if (error !== null) return this.replyLocal(error);
     const result = command.run(this, args);
     if (!(result instanceof Promise)) return this.replyLocal(encode(result));
+    this.timeLocal(result);
     const slot: { reply: Buffer | null } = { reply: null };
     this.localSlots.push(slot);
     this.inflight++;
@@ -361,6 +373,15 @@ export class ClientConnection implements ReplySink, SessionOwner, Flushable, Loc
       (err: unknown) => this.completeLocal(slot, errorFrom(err)),
     );
     return true;
+  }
+
+  /** The latency metric of a local command that answers later: from its start to its result. */
+  private timeLocal(result: Promise<unknown>): void {
+    const stats = this.ctx.stats;
+    const cmd = this.frameCmd;
+    const startedAt = performance.now();
+    const done = (): void => stats.observe(cmd, performance.now() - startedAt, 1);
+    result.then(done, done);
   }
 
   private completeLocal(slot: { reply: Buffer | null }, reply: Buffer): void {

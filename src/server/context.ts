@@ -3,6 +3,7 @@
 
 import type { Logger } from 'pino';
 import type { Config } from '../config.js';
+import type { ProxyStats } from '../admin/stats.js';
 import type { CommandTable } from '../registry/policy.js';
 import type { Upstream } from '../upstream/upstream.js';
 import type { ClientConnection } from './client.js';
@@ -14,8 +15,8 @@ export interface ProxyContext {
   readonly upstream: Upstream;
   readonly commands: CommandTable;
   readonly outputGate: OutputGate;
-  /** Counters shown by INFO (and later /metrics). */
-  readonly stats: { commands: number };
+  /** Counters shown by INFO and /metrics. */
+  readonly stats: ProxyStats;
   nextClientId(): number;
   checkPassword(candidate: Buffer): boolean;
   clientClosed(client: ClientConnection): void;

@@ -10,7 +10,10 @@ export class Listener {
   private readonly stallTimer: NodeJS.Timeout;
 
   constructor(private readonly ctx: ProxyContext) {
-    this.server = net.createServer({ noDelay: true }, (socket) => this.clients.add(new ClientConnection(socket, ctx)));
+    this.server = net.createServer({ noDelay: true }, (socket) => {
+      ctx.stats.connectionsReceived++;
+      this.clients.add(new ClientConnection(socket, ctx));
+    });
     this.server.on('error', (err) => ctx.logger.error({ err }, 'listener error'));
     this.stallTimer = setInterval(() => this.checkStalls(), 1000);
     this.stallTimer.unref();

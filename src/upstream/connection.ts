@@ -8,12 +8,15 @@ import { encodeCommand } from '../resp/encode.js';
 import { decodeFrame, ErrorValue, asText, type Value } from '../resp/decode.js';
 import { ReplyScanner } from '../resp/reply-scanner.js';
 import { flushAtTurnEnd, type Flushable } from '../server/flush.js';
+import type { ProxyStats } from '../admin/stats.js';
 
 export interface ConnectionOptions {
   username: string | undefined;
   password: string | undefined;
   connectTimeoutMs: number;
   logger: Logger;
+  /** Where the shared link records command latency (per run); absent in tests that need none. */
+  stats?: ProxyStats;
 }
 
 /** Why a connection ended: a failure of the node (report it) or our own decision. */

@@ -8,22 +8,31 @@ import type { ReplySink } from './reply-sink.js';
 interface Run {
   sink: ReplySink;
   n: number;
+  /** Commands in the run, its command id for the latency metric (-1: not measured), when it was sent. */
+  total: number;
+  cmd: number;
+  sentAt: number;
 }
 
 export class SharedLink extends UpstreamConnection {
   private runs: Run[] = [];
   private head = 0;
+  private readonly stats = this.options.stats;
 
   /** Commands in flight. */
   get pending(): number {
     return this.runs.length - this.head;
   }
 
-  send(sink: ReplySink, data: Buffer, count: number): void {
+  /** `cmd`: the command id of every frame in `data` (a stats id; -1 for the proxy's own queries). */
+  send(sink: ReplySink, data: Buffer, count: number, cmd = -1): void {
     const runs = this.runs;
     const tail = runs.length > this.head ? runs[runs.length - 1]! : undefined;
-    if (tail !== undefined && tail.sink === sink) tail.n += count;
-    else runs.push({ sink, n: count });
+    if (tail !== undefined && tail.sink === sink) {
+      tail.n += count;
+      tail.total += count;
+      if (tail.cmd !== cmd && tail.cmd >= 0) tail.cmd = this.stats?.mixed ?? -1;
+    } else runs.push({ sink, n: count, total: count, cmd, sentAt: performance.now() });
     this.write(data);
   }
 
@@ -32,6 +41,7 @@ export class SharedLink extends UpstreamConnection {
     const scanner = this.scanner;
     let sliceStart = pos;
     let frames = 0;
+    let now = 0;
     while (pos < len) {
       const end = scanner.next(chunk, pos);
       if (end < 0) break;
@@ -40,6 +50,8 @@ export class SharedLink extends UpstreamConnection {
       const run = this.runs[this.head];
       if (run === undefined) return this.unexpected();
       if (--run.n === 0) {
+        // One clock read per chunk of replies, one observation per run.
+        if (run.cmd >= 0 && this.stats !== undefined) this.stats.observe(run.cmd, (now ||= performance.now()) - run.sentAt, run.total);
         run.sink.deliver(chunk, sliceStart, pos, frames);
         sliceStart = pos;
         frames = 0;

@@ -10,6 +10,7 @@ import { RedisError } from '../resp/errors.js';
 import type { CloseReason, ConnectionEvents, ConnectionOptions, UpstreamConnection } from './connection.js';
 import { sameAddress, type MasterInfo, type MasterSource } from './master-source.js';
 import { SharedLink } from './shared-link.js';
+import type { ProxyStats } from '../admin/stats.js';
 
 export type MasterWaiter = () => void;
 
@@ -26,17 +27,21 @@ export class Upstream {
   /** redis_version of the master, for HELLO. */
   serverVersion = '7.0.0';
   failovers = 0;
+  /** When a master was lost, until the next one is confirmed: the failover's duration. */
+  private lostAt: number | null = null;
 
   constructor(
     private readonly source: MasterSource,
     private readonly config: Config,
     logger: Logger,
+    private readonly stats?: ProxyStats,
   ) {
     this.options = {
       username: config.upstreamUsername,
       password: config.upstreamPassword,
       connectTimeoutMs: config.connectTimeoutMs,
       logger,
+      stats,
     };
     this.events = {
       onClose: (conn, reason) => this.onConnectionClosed(conn, reason),
@@ -61,6 +66,11 @@ export class Upstream {
 
   get connectionCount(): number {
     return this.connections.size;
+  }
+
+  /** Milliseconds since the master was lost; 0 while one is reachable. */
+  get downForMs(): number {
+    return this.master === null && this.downSince !== null ? Date.now() - this.downSince : 0;
   }
 
   /**
@@ -138,15 +148,20 @@ export class Upstream {
       return;
     }
     this.master = current;
+    const now = Date.now();
     if (previous !== null) {
       this.failovers++;
+      this.lostAt ??= now;
       for (const conn of [...this.connections]) if (sameAddress(conn.addr, previous)) conn.close();
     }
     if (current === null) {
-      this.downSince ??= Date.now();
+      this.downSince ??= now;
       return;
     }
     this.downSince = null;
+    // A switch seen before any failure took no time without a master: it counts as 0.
+    if (this.lostAt !== null) this.stats?.failover(now - this.lostAt);
+    this.lostAt = null;
     this.sharedLink(); // opened now, so the first command does not wait for a connect
     const waiters = [...this.waiters];
     this.waiters.clear();
