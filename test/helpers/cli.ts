@@ -12,7 +12,7 @@ const ROOT = path.resolve(import.meta.dirname, '../..');
 const BIN = path.join(ROOT, 'bin/suma-redis.js');
 const BUILT_CLI = path.join(ROOT, 'dist/src/cli/main.js');
 
-export type UpRole = 'master' | 'replica' | 'sentinel' | 'proxy';
+export type UpRole = 'master' | 'replica' | 'sentinel' | 'proxy' | 'admin';
 
 export interface UpProcess {
   pid: number;
@@ -109,9 +109,9 @@ export async function spawnUp(args: string[], readyTimeoutMs = 60_000): Promise<
 }
 
 function addressesOf(lines: string[]): Record<UpRole, HostPort[]> {
-  const addresses: Record<UpRole, HostPort[]> = { master: [], replica: [], sentinel: [], proxy: [] };
+  const addresses: Record<UpRole, HostPort[]> = { master: [], replica: [], sentinel: [], proxy: [], admin: [] };
   for (const line of lines) {
-    const m = /^(master|replica|sentinel|proxy) (.+):(\d+)$/.exec(line);
+    const m = /^(master|replica|sentinel|proxy|admin) (.+):(\d+)$/.exec(line);
     if (m) addresses[m[1] as UpRole].push({ host: m[2]!, port: Number(m[3]) });
   }
   return addresses;

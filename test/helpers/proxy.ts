@@ -12,6 +12,8 @@ const BIN = path.resolve(import.meta.dirname, '../../bin/suma-redis.js');
 
 export interface ProxyProcess {
   port: number;
+  /** The admin HTTP port (/metrics, /livez, /readyz); null when the args turned it off. */
+  adminPort: number | null;
   pid: number;
   child: ChildProcess;
   /** Everything the process wrote to stderr (its JSON log lines). */
@@ -21,10 +23,16 @@ export interface ProxyProcess {
   stop(signal?: NodeJS.Signals): Promise<number | null>;
 }
 
-/** Starts `suma-redis serve` with `args` on a free port and waits until it accepts connections. */
+/**
+ * Starts `suma-redis serve` with `args` on a free port (and the admin listener on another, unless
+ * the args choose one) and waits until it accepts connections.
+ */
 export async function startProxyProcess(args: string[], env: NodeJS.ProcessEnv = {}): Promise<ProxyProcess> {
   const port = await freePort();
-  const child = spawn(process.execPath, [BIN, 'serve', '--port', String(port), ...args], {
+  const adminGiven = args.indexOf('--admin-port');
+  const adminArg = adminGiven >= 0 ? args[adminGiven + 1]! : String(await freePort());
+  const adminArgs = adminGiven >= 0 ? [] : ['--admin-port', adminArg];
+  const child = spawn(process.execPath, [BIN, 'serve', '--port', String(port), ...adminArgs, ...args], {
     env: { ...process.env, ...env },
     stdio: ['ignore', 'ignore', 'pipe'],
   });
@@ -40,6 +48,7 @@ export async function startProxyProcess(args: string[], env: NodeJS.ProcessEnv =
   );
   return {
     port,
+    adminPort: /^\d+$/.test(adminArg) && adminArg !== '0' ? Number(adminArg) : null,
     pid: child.pid!,
     child,
     stderr: () => stderr,

@@ -35,10 +35,24 @@ describe('suma-redis up', () => {
       up = await spawnUp(['--port', String(port), '--log-level', 'warn']);
       console.info(`up printed ready after ${(performance.now() - t0).toFixed(0)} ms`);
 
-      expect(up.lines.map((line) => line.split(' ')[0])).toEqual(['master', 'replica', 'replica', 'sentinel', 'sentinel', 'sentinel', 'proxy', 'ready']);
+      expect(up.lines.map((line) => line.split(' ')[0])).toEqual(['master', 'replica', 'replica', 'sentinel', 'sentinel', 'sentinel', 'proxy', 'admin', 'ready']);
       for (const line of up.lines.slice(0, -1)) expect(line).toMatch(/^[a-z]+ 127\.0\.0\.1:\d{1,5}$/);
       expect(up.addresses.proxy).toEqual([{ host: '127.0.0.1', port }]);
+      expect(up.addresses.admin[0]!.port).not.toBe(port);
       expect(up.stderr()).not.toMatch(/"level":[56]0/);
+
+      // The admin address serves: ready, and every node of the group in /metrics.
+      const admin = `http://127.0.0.1:${up.addresses.admin[0]!.port}`;
+      expect((await fetch(`${admin}/readyz`)).status).toBe(200);
+      const roles = await waitFor(
+        async () => {
+          const text = await (await fetch(`${admin}/metrics`)).text();
+          const found = [...text.matchAll(/^redis_instance_info\{node="[^"]+",role="(\w+)"/gm)].map((m) => m[1]).sort();
+          return found.length === 3 ? found : null;
+        },
+        { timeoutMs: 10_000, intervalMs: 200, message: 'the three data nodes in /metrics' },
+      );
+      expect(roles).toEqual(['master', 'slave', 'slave']);
 
       const client = new Redis({ port, maxRetriesPerRequest: 0 });
       try {
@@ -88,6 +102,7 @@ describe('suma-redis command line', () => {
     const up = run('up', '--help');
     expect([up.status, up.stdout.split('\n')[0]]).toEqual([0, 'Usage: suma-redis up [options]']);
     expect(up.stdout).toContain('--port PORT');
+    expect(up.stdout).toContain('--admin-port PORT');
     const serve = run('serve', '--help');
     expect([serve.status, serve.stdout.split('\n')[0]]).toEqual([0, 'Usage: suma-redis serve [options]']);
     expect(serve.stdout).toContain('--sentinel HOST:PORT');
@@ -103,7 +118,7 @@ describe('suma-redis command line', () => {
 
   test('serve stops on SIGTERM with exit code 0', async () => {
     const port = await freePort();
-    const child = spawn(process.execPath, [BIN, 'serve', '--port', String(port), '--upstream', `127.0.0.1:${await freePort()}`, '--log-level', 'silent']);
+    const child = spawn(process.execPath, [BIN, 'serve', '--port', String(port), '--admin-port', '0', '--upstream', `127.0.0.1:${await freePort()}`, '--log-level', 'silent']);
     const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
     try {
       await waitFor(() => exchange(port, encodeCommand('QUIT'), 1, 1000), { timeoutMs: 20_000, message: 'serve did not start listening' });
