@@ -79,6 +79,12 @@ export async function startAdmin(deps: AdminDeps, port: number): Promise<Running
 }
 
 async function tenantFigures(state: StateStore, t: Tenant): Promise<TenantFigures> {
-  const { value } = await state.run<[number, number]>(TENANT_FIGURES, [keys.elections(t), keys.groups(t)], [keys.leader(t, ''), keys.live(t, '')], false);
-  return { tenant: t.id, leadersHeld: Number(value[0]), liveHosts: Number(value[1]) };
+  const { value } = await state.run<number[]>(
+    TENANT_FIGURES,
+    [keys.elections(t), keys.groups(t), keys.diamonds(t), keys.diamondRev(t)],
+    [keys.leader(t, ''), keys.live(t, '')],
+    false,
+  );
+  const [held, live, configKeys, revHi, revLo] = value.map(Number) as [number, number, number, number, number];
+  return { tenant: t.id, leadersHeld: held, liveHosts: live, configKeys, configRevision: revHi * 2 ** 32 + revLo };
 }

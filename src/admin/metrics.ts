@@ -13,6 +13,9 @@ export interface TenantFigures {
   tenant: string;
   leadersHeld: number;
   liveHosts: number;
+  configKeys: number;
+  /** The tenant's latest config revision (hi * 2^32 + lo, as sumavlib.diamond_* return it). */
+  configRevision: number;
 }
 
 export interface MetricSources {
@@ -182,6 +185,8 @@ export function createMetrics(src: MetricSources): Metrics {
   };
   tenantGauge('suma_redis_leaders_held', 'Elections with a current leader', (t) => t.leadersHeld);
   tenantGauge('suma_redis_live_hosts', 'Hosts whose heartbeat has not expired, over all groups', (t) => t.liveHosts);
+  tenantGauge('suma_redis_config_keys', 'Configuration keys published (diamond)', (t) => t.configKeys);
+  tenantGauge('suma_redis_config_revision', 'The latest configuration revision handed out; it moves with every change', (t) => t.configRevision);
 
   // ---------------------------------------------------------------- the group's nodes (redis_exporter names)
 

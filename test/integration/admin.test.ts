@@ -125,19 +125,25 @@ describe('admin HTTP port', () => {
     expect(series(samples, 'redis_memory_used_bytes').every(([, v]) => v > 0)).toBe(true);
   });
 
-  test('sumavlib gauges: leaders held and live hosts of the tenant', async () => {
+  test('sumavlib gauges: leaders held, live hosts, config keys and revision of the tenant', async () => {
     const client = new Redis({ port: proxy.port, maxRetriesPerRequest: 0 });
+    let lastRev: number | string = 0;
     try {
       expect(await client.call('sumavlib.suma_try_leader', 'admin-election-a', '10.0.0.1', 'TTL', '60000')).toBe(1);
       expect(await client.call('sumavlib.suma_try_leader', 'admin-election-b', '10.0.0.1', 'TTL', '60000')).toBe(1);
       await client.call('sumavlib.suma_keep_alive', 'admin-group', '10.0.0.1', '*');
       await client.call('sumavlib.suma_keep_alive', 'admin-group', '10.0.0.2', '*');
+      await client.call('sumavlib.suma_diamond_publish', 'app', 'admin-key-a', 'v1');
+      lastRev = ((await client.call('sumavlib.suma_diamond_publish', 'app', 'admin-key-b', 'v1', 'WITHREV')) as [number, number | string])[1];
     } finally {
       client.disconnect();
     }
     const samples = await scrape();
     expect(value(samples, 'suma_redis_leaders_held{tenant="admintest:default"}')).toBe(2);
     expect(value(samples, 'suma_redis_live_hosts{tenant="admintest:default"}')).toBe(2);
+    expect(value(samples, 'suma_redis_config_keys{tenant="admintest:default"}')).toBe(2);
+    expect(value(samples, 'suma_redis_config_revision{tenant="admintest:default"}')).toBe(Number(lastRev));
+    expect(Number(lastRev)).toBeGreaterThan(0);
     expect(value(samples, 'suma_redis_commands_total{cmd="sumavlib.suma_try_leader"}')).toBe(2);
     expect(value(samples, 'suma_redis_command_duration_seconds_count{cmd="sumavlib.suma_try_leader"}')).toBe(2);
   });

@@ -1,12 +1,13 @@
-// Read-only figures of one tenant for /metrics: leaders held and live hosts right now.
+// Read-only figures of one tenant for /metrics: leaders held and live hosts right now, config keys
+// and the tenant's config revision.
 
 import { Script } from '../store.js';
 import { PRELUDE } from './prelude.js';
 
 /**
- * KEYS: elections, groups
+ * KEYS: elections, groups, diamonds, diamond_rev
  * ARGV: leader key stem, live key stem (each completed by a name read from the sets)
- * Returns {leaders held, live hosts}
+ * Returns {leaders held, live hosts, config keys, revision hi, revision lo}
  */
 export const TENANT_FIGURES = new Script(
   'tenant_figures',
@@ -22,6 +23,7 @@ local live = 0
 for _, group in ipairs(redis.call('SMEMBERS', KEYS[2])) do
   live = live + redis.call('ZCOUNT', ARGV[2] .. group, '(' .. now, '+inf')
 end
-return {held, live}
+local rev = redis.call('HMGET', KEYS[4], 'hi', 'lo')
+return {held, live, redis.call('ZCARD', KEYS[3]), tonumber(rev[1] or '0'), tonumber(rev[2] or '0')}
 `,
 );
