@@ -129,8 +129,10 @@ echo "HEALTHCHECK passes: $(pm exec "$container" /usr/local/bin/node /app/suma-r
 if [ -n "$admin_port" ]; then
   command -v curl >/dev/null 2>&1 || fail "curl is needed to check /metrics"
   curl -fsS "http://127.0.0.1:$admin_port/livez" >/dev/null || fail "/livez"
-  curl -fsS "http://127.0.0.1:$admin_port/metrics" | grep -q '^# TYPE ' || fail "/metrics has no metrics"
-  echo "/livez and /metrics answer"
+  curl -fsS "http://127.0.0.1:$admin_port/readyz" >/dev/null || fail "/readyz"
+  metrics=$(curl -fsS "http://127.0.0.1:$admin_port/metrics") || fail "/metrics"
+  grep -q '^# TYPE ' <<<"$metrics" || fail "/metrics has no metrics"
+  echo "/livez, /readyz and /metrics answer ($(grep -c '^# TYPE ' <<<"$metrics") metric families)"
 else
   echo "serve has no admin port in this build: /metrics and /livez not checked"
 fi

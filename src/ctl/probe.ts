@@ -66,9 +66,10 @@ async function probeResp(addr: HostPort, timeoutMs: number): Promise<{ healthy: 
 
 /** The proxy this container serves: PID 1's `serve` flags over SUMA_* variables, as `serve` read them. */
 function servedTarget(env: NodeJS.ProcessEnv): Target {
-  const config = loadServeConfig(pidOneServeArgs() ?? [], env) as ReturnType<typeof loadServeConfig> & { adminPort?: number | null; adminBind?: string };
-  if (typeof config.adminPort === 'number' && config.adminPort !== 0) {
-    const host = localEnd(config.adminBind ?? '127.0.0.1');
+  const config = loadServeConfig(pidOneServeArgs() ?? [], env);
+  // Port 0 means a port the kernel chose, which only the proxy knows: probe the RESP port then.
+  if (config.adminPort !== null && config.adminPort !== 0) {
+    const host = localEnd(config.adminBind);
     return { kind: 'http', url: `http://${host.includes(':') ? `[${host}]` : host}:${config.adminPort}/livez` };
   }
   return { kind: 'resp', addr: { host: localEnd(config.bind), port: config.port } };
