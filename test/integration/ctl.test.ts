@@ -210,10 +210,13 @@ describe('suma-redis ctl', () => {
     expect(again.stdout).toMatch(/; no changes\n$/);
   });
 
-  it('probe exits 0 for a proxy that answers and 1 for a port nobody listens on', async () => {
+  it('probe exits 0 for a proxy that answers (RESP or /livez) and 1 for a port nobody listens on', async () => {
     const live = await ctl('probe', '--address', `127.0.0.1:${proxy!.port}`);
     expect(live.code).toBe(0);
     expect(live.stdout).toBe(`127.0.0.1:${proxy!.port}: ok\n`);
+    const livez = await ctl('probe', '--url', `http://127.0.0.1:${proxy!.adminPort}/livez`);
+    expect(livez.code).toBe(0);
+    expect(livez.stdout).toBe(`http://127.0.0.1:${proxy!.adminPort}/livez: 200\n`);
     const dead = await ctl('probe', '--address', `127.0.0.1:${await freePort()}`, '--timeout', '500', '--quiet');
     expect(dead.code).toBe(1);
     expect(dead.stdout).toBe('');
