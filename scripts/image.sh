@@ -60,9 +60,14 @@ sh scripts/rootfs.sh "$work/rootfs"
 
 step "buildah build --target runtime -t $tag"
 mkdir "$work/context"
+previous=$(pm image inspect --format '{{.Id}}' "$tag" || true)
 # Docker format: the OCI image format has no HEALTHCHECK.
 buildah build --quiet --format docker --layers=false --build-context "rootfs=$work/rootfs" \
   --target runtime -f Dockerfile -t "$tag" "$work/context" >/dev/null
+# The image this tag named before would be left behind without a name.
+if [ -n "$previous" ] && [ "$previous" != "$(pm image inspect --format '{{.Id}}' "$tag")" ]; then
+  pm rmi "$previous" >/dev/null || true
+fi
 
 step "size"
 uncompressed=$(pm image inspect --format '{{.Size}}' "$tag")
