@@ -32,7 +32,7 @@ export class SharedLink extends UpstreamConnection {
       tail.n += count;
       tail.total += count;
       if (tail.cmd !== cmd && tail.cmd >= 0) tail.cmd = this.stats?.mixed ?? -1;
-    } else runs.push({ sink, n: count, total: count, cmd, sentAt: performance.now() });
+    } else runs.push({ sink, n: count, total: count, cmd, sentAt: cmd >= 0 ? performance.now() : 0 });
     this.write(data);
   }
 
