@@ -12,8 +12,11 @@ import type { ReplyKind } from './replies.js';
 import { scopedDbsize, scopedFlush, scopedRandomKey, type Exec } from './scoped.js';
 
 export type Rewritten =
-  /** Send `frame` upstream (null: the client's frame, unchanged); transform its reply with `reply`. */
-  | { readonly kind: 'forward'; readonly frame: Buffer | null; readonly reply: ReplyKind | null }
+  /**
+   * Send `frame` upstream, whose arguments are `args` (both null: the client's frame, unchanged;
+   * a session records subscriptions from `args`); transform its reply with `reply`.
+   */
+  | { readonly kind: 'forward'; readonly args: Buffer[] | null; readonly frame: Buffer | null; readonly reply: ReplyKind | null }
   /** Answer the client with `reply` (a refusal or an argument error); nothing goes upstream. */
   | { readonly kind: 'reply'; readonly reply: Buffer }
   /** Run a scoped operation: several bounded commands upstream, then its reply to the client. */
@@ -78,13 +81,13 @@ function byKeySpecs(info: CommandInfo, args: Buffer[], ns: Namespace, reply: Rep
   for (const i of located.keys) out[i] = ns.key(args[i]!);
   for (const i of located.patterns) out[i] = ns.key(args[i]!);
   for (const i of located.channels) out[i] = ns.shardChannel(args[i]!);
-  return forward(encodeCommand(out), reply);
+  return forward(out, reply);
 }
 
 // ---------------------------------------------------------------- the table
 
 const local = (reply: Buffer): Rewritten => ({ kind: 'reply', reply });
-const forward = (frame: Buffer | null, reply: ReplyKind | null): Rewritten => ({ kind: 'forward', frame, reply });
+const forward = (args: Buffer[] | null, reply: ReplyKind | null): Rewritten => ({ kind: 'forward', args, frame: args === null ? null : encodeCommand(args), reply });
 
 function refuse(name: string, why: string): Rewritten {
   return local(errorReply('NOPERM', `'${name}' is not available in shared tenancy: ${why}`));
@@ -124,22 +127,22 @@ export const SHARED_POLICY: ReadonlyMap<string, SharedRule> = new Map<string, Sh
   ['flushall', { action: 'scope', doc: 'as FLUSHDB: the tenant has only db 0', prepare: scopedOp('flushall', flushArgs, scopedFlush) }],
   ['dbsize', { action: 'scope', doc: "counts the tenant's keys with one full SCAN (cost grows with the whole db)", prepare: scopedOp('dbsize', noArgs, scopedDbsize) }],
   ['randomkey', { action: 'scope', doc: 'SCAN from a random cursor until a batch holds a tenant key; nil when the tenant has none (one full SCAN)', prepare: scopedOp('randomkey', noArgs, scopedRandomKey) }],
-  ['keys', { action: 'scope', doc: 'the pattern gets the escaped prefix; names are stripped from the reply', prepare: (args, ns) => forward(encodeCommand([args[0]!, ns.keyPattern(args[1]!)]), 'keys') }],
-  ['scan', { action: 'scope', doc: 'MATCH gets the escaped prefix (MATCH prefix* when absent); names are stripped from the reply', prepare: (args, ns) => forward(encodeCommand(scanArgs(args, ns)), 'scan') }],
+  ['keys', { action: 'scope', doc: 'the pattern gets the escaped prefix; names are stripped from the reply', prepare: (args, ns) => forward([args[0]!, ns.keyPattern(args[1]!)], 'keys') }],
+  ['scan', { action: 'scope', doc: 'MATCH gets the escaped prefix (MATCH prefix* when absent); names are stripped from the reply', prepare: (args, ns) => forward(scanArgs(args, ns), 'scan') }],
 
   // Pub/sub: channels and patterns namespaced, names stripped on delivery.
-  ['subscribe', rewritten('channels prefixed (keyspace channels after `__:`)', { prepare: (args, ns) => forward(encodeCommand(mapAll(args, 1, (c) => ns.channel(c))), 'pubsub') })],
-  ['unsubscribe', rewritten('as SUBSCRIBE', { prepare: (args, ns) => forward(encodeCommand(mapAll(args, 1, (c) => ns.channel(c))), 'pubsub') })],
+  ['subscribe', rewritten('channels prefixed (keyspace channels after `__:`)', { prepare: (args, ns) => forward(mapAll(args, 1, (c) => ns.channel(c)), 'pubsub') })],
+  ['unsubscribe', rewritten('as SUBSCRIBE', { prepare: (args, ns) => forward(mapAll(args, 1, (c) => ns.channel(c)), 'pubsub') })],
   ['psubscribe', rewritten('patterns get the escaped prefix; a keyspace pattern must name its db', { prepare: psubscribe })],
-  ['punsubscribe', rewritten('as PSUBSCRIBE', { prepare: (args, ns) => forward(encodeCommand(mapAll(args, 1, (p) => ns.channelPattern(p) ?? ns.keyPattern(p))), 'pubsub') })],
-  ['ssubscribe', rewritten('shard channels prefixed', { prepare: (args, ns) => forward(encodeCommand(mapAll(args, 1, (c) => ns.shardChannel(c))), 'pubsub') })],
-  ['sunsubscribe', rewritten('as SSUBSCRIBE', { prepare: (args, ns) => forward(encodeCommand(mapAll(args, 1, (c) => ns.shardChannel(c))), 'pubsub') })],
+  ['punsubscribe', rewritten('as PSUBSCRIBE', { prepare: (args, ns) => forward(mapAll(args, 1, (p) => ns.channelPattern(p) ?? ns.keyPattern(p)), 'pubsub') })],
+  ['ssubscribe', rewritten('shard channels prefixed', { prepare: (args, ns) => forward(mapAll(args, 1, (c) => ns.shardChannel(c)), 'pubsub') })],
+  ['sunsubscribe', rewritten('as SSUBSCRIBE', { prepare: (args, ns) => forward(mapAll(args, 1, (c) => ns.shardChannel(c)), 'pubsub') })],
   ['publish', rewritten('the channel is prefixed; keyspace-notification channels are refused', { prepare: publish })],
   ['spublish', rewritten('the shard channel is prefixed')],
-  ['pubsub|channels', rewritten("the pattern gets the escaped prefix; names stripped (the tenant's keyspace channels are not listed)", { prepare: (args, ns) => forward(encodeCommand([...args.slice(0, 2), ns.keyPattern(args[2] ?? Buffer.from('*'))]), 'channels') })],
-  ['pubsub|shardchannels', rewritten('as PUBSUB CHANNELS', { prepare: (args, ns) => forward(encodeCommand([...args.slice(0, 2), ns.keyPattern(args[2] ?? Buffer.from('*'))]), 'channels') })],
-  ['pubsub|numsub', rewritten('channels prefixed, stripped from the reply', { prepare: (args, ns) => forward(encodeCommand(mapAll(args, 2, (c) => ns.channel(c))), 'numsub') })],
-  ['pubsub|shardnumsub', rewritten('as PUBSUB NUMSUB', { prepare: (args, ns) => forward(encodeCommand(mapAll(args, 2, (c) => ns.shardChannel(c))), 'numsub') })],
+  ['pubsub|channels', rewritten("the pattern gets the escaped prefix; names stripped (the tenant's keyspace channels are not listed)", { prepare: (args, ns) => forward([...args.slice(0, 2), ns.keyPattern(args[2] ?? Buffer.from('*'))], 'channels') })],
+  ['pubsub|shardchannels', rewritten('as PUBSUB CHANNELS', { prepare: (args, ns) => forward([...args.slice(0, 2), ns.keyPattern(args[2] ?? Buffer.from('*'))], 'channels') })],
+  ['pubsub|numsub', rewritten('channels prefixed, stripped from the reply', { prepare: (args, ns) => forward(mapAll(args, 2, (c) => ns.channel(c)), 'numsub') })],
+  ['pubsub|shardnumsub', rewritten('as PUBSUB NUMSUB', { prepare: (args, ns) => forward(mapAll(args, 2, (c) => ns.shardChannel(c)), 'numsub') })],
   ['pubsub|numpat', refused('Redis counts the patterns of all tenants together')],
 
   // Replies that name keys.
@@ -222,12 +225,12 @@ function psubscribe(args: Buffer[], ns: Namespace): Rewritten {
     if (mapped === null) return refuse('psubscribe', `name the db of a keyspace pattern, e.g. __keyspace@0__:*`);
     out[i] = mapped;
   }
-  return forward(encodeCommand(out), 'pubsub');
+  return forward(out, 'pubsub');
 }
 
 function publish(args: Buffer[], ns: Namespace): Rewritten {
   if (isNotificationChannel(args[1]!)) return refuse('publish', 'Redis publishes keyspace notifications there');
-  return forward(encodeCommand([args[0]!, ns.channel(args[1]!), args[2]!]), null);
+  return forward([args[0]!, ns.channel(args[1]!), args[2]!], null);
 }
 
 function copy(args: Buffer[], ns: Namespace): Rewritten {
@@ -241,7 +244,7 @@ function copy(args: Buffer[], ns: Namespace): Rewritten {
   const out = args.slice();
   out[1] = ns.key(args[1]!);
   out[2] = ns.key(args[2]!);
-  return forward(encodeCommand(out), null);
+  return forward(out, null);
 }
 
 function functionLoad(args: Buffer[]): Rewritten {

@@ -10,7 +10,7 @@ import { tenant } from '../../src/state/keys.js';
 import { CommandKeyTable, locateArguments } from '../../src/tenancy/keyspec.js';
 import { Namespace } from '../../src/tenancy/namespace.js';
 import { transformExec, transformPush, transformReply, type ReplyKind } from '../../src/tenancy/replies.js';
-import { SharedRewriter } from '../../src/tenancy/rewrite.js';
+import { SHARED_POLICY, SharedRewriter, sharedRule, type SharedAction } from '../../src/tenancy/rewrite.js';
 import type { Exec } from '../../src/tenancy/scoped.js';
 import { startRedis, type RedisProcess } from '../helpers/redis.js';
 import { respConnect, type RespClient } from '../helpers/resp-client.js';
@@ -238,6 +238,23 @@ describe('a shared tenant cannot tell the shared server from a private one', () 
     }
     expect(await allKeys(admin)).toEqual(['k']);
     expect(decodeFrame(await admin.raw('CONFIG', 'GET', 'maxmemory')).value).toEqual([Buffer.from('maxmemory'), Buffer.from('0')]);
+  });
+});
+
+describe('the shared-tenancy table against Redis 7.0', () => {
+  test('every entry names a real command; every command has a verdict', () => {
+    for (const name of SHARED_POLICY.keys()) expect(table.get(name), name).toBeDefined();
+    const verdicts: Record<SharedAction, string[]> = { rewrite: [], scope: [], refuse: [] };
+    for (const info of table.all()) {
+      if (info.subcommands !== null) continue;
+      verdicts[sharedRule(info).action].push(info.name);
+    }
+    console.log(`shared tenancy over Redis 7.0: ${verdicts.rewrite.length} rewritten or passed, ${verdicts.scope.length} scoped, ${verdicts.refuse.length} refused`);
+    console.log(`refused: ${verdicts.refuse.sort().join(' ')}`);
+    expect(verdicts.scope.sort()).toEqual(['dbsize', 'flushall', 'flushdb', 'keys', 'randomkey', 'scan']);
+    for (const name of ['flushall', 'config|set', 'debug', 'monitor', 'swapdb', 'move', 'script|flush', 'function|flush', 'client|list', 'shutdown', 'acl|setuser', 'bgsave']) {
+      expect(sharedRule(table.get(name)!).action, name).not.toBe('rewrite');
+    }
   });
 });
 

@@ -84,6 +84,8 @@ function outcome(line: string | string[], inMulti = false): { sent?: string[] | 
   const r = rewrite(line, inMulti);
   if (r.kind === 'reply') return { local: text(r.reply) };
   if (r.kind === 'scoped') return { scoped: true };
+  // The arguments a session records are the ones sent.
+  expect(r.frame === null ? null : decodeFrame(r.frame).value).toEqual(r.args);
   return { sent: r.frame === null ? 'unchanged' : (decodeFrame(r.frame).value as Buffer[]).map(text), reply: r.reply };
 }
 
