@@ -2,6 +2,7 @@
 // (the integration test uses a real server's): what is prefixed, scoped, refused; the policy
 // derivation; scoped operations against a scripted upstream; access rules; the registry.
 
+import { readFileSync } from 'node:fs';
 import { afterEach, describe, expect, test, vi } from 'vitest';
 import { ErrorValue, decodeFrame, type Value } from '../../src/resp/decode.js';
 import { encode, encodeCommand } from '../../src/resp/encode.js';
@@ -213,6 +214,14 @@ describe('SharedRewriter', () => {
       expect(name).toMatch(/^[a-z_-]+(\|[a-z-]+)?$/);
       expect(rule.doc.length).toBeGreaterThan(5);
       expect(['rewrite', 'scope', 'refuse']).toContain(rule.action);
+    }
+    // docs/tenancy.md lists every entry, in the section of its action.
+    const doc = readFileSync(new URL('../../docs/tenancy.md', import.meta.url), 'utf8');
+    const sections = { scope: doc.indexOf('**Scoped**'), rewrite: doc.indexOf('**Rewritten**'), refuse: doc.indexOf('**Refused**'), end: doc.indexOf('### What a shared tenant still shares') };
+    const bounds = { scope: [sections.scope, sections.rewrite], rewrite: [sections.rewrite, sections.refuse], refuse: [sections.refuse, sections.end] } as const;
+    for (const [name, rule] of SHARED_POLICY) {
+      const [from, to] = bounds[rule.action];
+      expect(doc.slice(from, to), name).toContain(`\`${name.toUpperCase().replace('|', ' ')}\``);
     }
     expect(sharedRule(TABLE.get('get')!).action).toBe('rewrite');
     expect(sharedRule(TABLE.get('config|help')!).action).toBe('refuse');
