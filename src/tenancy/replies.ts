@@ -74,26 +74,29 @@ export function transformPush(frame: Buffer, ns: Namespace): Buffer | null {
   if (kind === null) return frame;
   const channelAt = kind === 'pmessage' ? 2 : 1;
   const channel = bulkValue(frame, items[channelAt]?.[0] ?? -1);
-  let dropped = false;
+  let foreign = false;
+  /** A name stripped; one that is not the tenant's is kept as is and marks the frame foreign. */
+  const name = (start: number, strip: (name: Buffer) => Buffer | null): Buffer | undefined => {
+    const out = stripBulk(frame, start, strip);
+    if (out === null) foreign = true;
+    return out ?? undefined;
+  };
   const out = mapArray(frame, 0, (s, i) => {
-    if (kind === 'pmessage' && i === 1) return stripBulk(frame, s, (p) => ns.unchannelPattern(p)) ?? drop();
+    if (kind === 'pmessage' && i === 1) return name(s, (p) => ns.unchannelPattern(p));
     if (i === channelAt) {
-      if (PATTERN_KINDS.has(kind)) return stripBulk(frame, s, (p) => ns.unchannelPattern(p)) ?? drop();
-      if (SHARD_KINDS.has(kind)) return stripBulk(frame, s, (c) => ns.unkey(c)) ?? drop();
-      if (CHANNEL_KINDS.has(kind) || kind === 'pmessage') return stripBulk(frame, s, (c) => ns.unchannel(c)) ?? drop();
+      if (PATTERN_KINDS.has(kind)) return name(s, (p) => ns.unchannelPattern(p));
+      if (SHARD_KINDS.has(kind)) return name(s, (c) => ns.unkey(c));
+      if (CHANNEL_KINDS.has(kind) || kind === 'pmessage') return name(s, (c) => ns.unchannel(c));
       return undefined;
     }
     // The payload of a keyevent notification is the key name.
     if ((kind === 'message' || kind === 'pmessage') && i === channelAt + 1 && channel !== null && isKeyevent(channel)) {
-      return stripBulk(frame, s, (key) => ns.unkey(key)) ?? drop();
+      return name(s, (key) => ns.unkey(key));
     }
     return undefined;
   });
-  function drop(): undefined {
-    dropped = true;
-    return undefined;
-  }
-  if (dropped) return isDelivery(kind) ? null : frame;
+  // A delivery about something not the tenant's never reaches it.
+  if (foreign && isDelivery(kind)) return null;
   return out ?? frame;
 }
 

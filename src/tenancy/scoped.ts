@@ -78,13 +78,13 @@ export function scopedDbsize(exec: Exec, ns: Namespace, count = SCAN_STEP): Prom
 export function scopedRandomKey(exec: Exec, ns: Namespace, count = SCAN_STEP, random: () => number = Math.random): Promise<Reply> {
   return guarded(async () => {
     const pattern = ns.keyPattern(Buffer.from('*'));
-    let found: Buffer | null = null;
+    const found: { key: Buffer | null } = { key: null };
     const pick = async (keys: Buffer[]): Promise<boolean> => {
-      found = keys[Math.floor(random() * keys.length)]!;
+      found.key = keys[Math.floor(random() * keys.length)]!;
       return false;
     };
     await scan(exec, pattern, count, pick, String(Math.floor(random() * 2 ** 32)));
-    if (found === null) await scan(exec, pattern, count, pick);
-    return found === null ? null : ns.unkey(found);
+    if (found.key === null) await scan(exec, pattern, count, pick);
+    return found.key === null ? null : ns.unkey(found.key);
   });
 }
