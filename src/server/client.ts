@@ -361,7 +361,13 @@ export class ClientConnection implements ReplySink, SessionOwner, Flushable, Loc
     if (this.inflight > 0 && this.route !== LOCAL) return this.waitBarrier();
     const error = command.check(args);
     if (error !== null) return this.replyLocal(error);
-    const result = command.run(this, args);
+    let result: ReturnType<LocalCommand['run']>;
+    try {
+      result = command.run(this, args);
+    } catch (err) {
+      // A handler that throws at once (a ReplyError from its argument reader, or a bug) answers an error.
+      return this.replyLocal(errorFrom(err));
+    }
     if (!(result instanceof Promise)) return this.replyLocal(encode(result));
     this.timeLocal(result);
     const slot: { reply: Buffer | null } = { reply: null };
