@@ -162,7 +162,8 @@ describe('admin HTTP port', () => {
     const old = await group.killMaster();
     const promoted = await group.waitForPromotion(old);
     // Ready again once the proxy confirmed the new master itself.
-    await waitFor(async () => (await fetch(`${admin}/readyz`)).status === 200 && seen.includes(503), {
+    // Read what the watcher saw, so it has recorded the 200 before it stops.
+    await waitFor(() => seen.at(-1) === 200 && seen.includes(503), {
       timeoutMs: 30_000,
       intervalMs: 20,
       message: '/readyz ready again after the promotion',
