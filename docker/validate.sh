@@ -1,9 +1,12 @@
 #!/usr/bin/env bash
 # Checks the deployment files without a Docker engine or a cluster: the compose and Swarm files
 # through docker-compose's own parser, every YAML file with yamllint, the start script with sh -n.
-# Needs the Debian packages docker-compose and yamllint.
+# Installs the Debian packages docker-compose and yamllint when they are missing.
 set -euo pipefail
 cd "$(dirname "$0")"
+# shellcheck source=../scripts/lib/packages.sh
+. ../scripts/lib/packages.sh
+ensure_commands docker-compose:docker-compose yamllint:yamllint
 
 compose_config() {
   local out

@@ -19,12 +19,9 @@ while [ $# -gt 0 ]; do
   esac
 done
 
-missing=()
-for bin in buildah podman runc strip redis-server redis-cli; do command -v "$bin" >/dev/null 2>&1 || missing+=("$bin"); done
-if [ ${#missing[@]} -gt 0 ]; then
-  echo "image: missing ${missing[*]} (apt-get install buildah podman runc binutils redis-server redis-tools)" >&2
-  exit 1
-fi
+# shellcheck source=lib/packages.sh
+. scripts/lib/packages.sh
+ensure_commands buildah:buildah podman:podman runc:runc strip:binutils redis-server:redis-server redis-cli:redis-tools curl:curl
 
 # No systemd here: cgroups are managed through the file system, and runc is the runtime.
 podman=(podman --runtime runc --cgroup-manager cgroupfs)

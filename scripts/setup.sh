@@ -9,25 +9,11 @@ if [ "$node_major" -lt 20 ]; then
   exit 1
 fi
 
-missing=()
-for bin in redis-server redis-sentinel redis-cli redis-benchmark; do
-  command -v "$bin" >/dev/null 2>&1 || missing+=("$bin")
-done
-if [ ${#missing[@]} -gt 0 ]; then
-  echo "setup: installing Redis (missing: ${missing[*]})" >&2
-  as_root=()
-  if [ "$(id -u)" -ne 0 ]; then
-    if ! command -v sudo >/dev/null 2>&1; then
-      echo "setup: not root and no sudo: install redis-server redis-sentinel redis-tools first" >&2
-      exit 1
-    fi
-    as_root=(sudo)
-  fi
-  "${as_root[@]}" apt-get update
-  "${as_root[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y redis-server redis-sentinel redis-tools
-  # The packages may start system services on 6379 and 26379; they are left alone, since every
-  # process of ours listens on a free port the kernel picks.
-fi
+# shellcheck source=lib/packages.sh
+. scripts/lib/packages.sh
+# The packages may start system services on 6379 and 26379; they are left alone, since every
+# process of ours listens on a free port the kernel picks.
+ensure_commands redis-server:redis-server redis-sentinel:redis-sentinel redis-cli:redis-tools redis-benchmark:redis-tools
 
 # npm records each install in node_modules/.package-lock.json; a newer lock file means stale modules.
 if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
