@@ -77,14 +77,13 @@ export function tail(file, lines) {
   }
 }
 
-/** suma-redis through its CLI, or through the built entry point while bin/ does not exist. */
+/** suma-redis through its CLI, as users run it (admin listener on, on a free port). */
 export async function startSuma(root, group, port, dir) {
-  const flags = [
+  const args = [
+    join(root, 'bin/suma-redis.js'), 'serve',
     ...group.sentinels.flatMap((s) => ['--sentinel', `${s.host}:${s.port}`]),
-    '--master-name', group.masterName, '--port', String(port), '--log-level', 'warn',
+    '--master-name', group.masterName, '--port', String(port), '--admin-port', '0', '--log-level', 'warn',
   ];
-  const cli = join(root, 'bin/suma-redis.js');
-  const args = existsSync(cli) ? [cli, 'serve', ...flags] : [join(root, 'bench/lib/serve-proxy.mjs'), ...flags];
   return launch('suma-redis', process.execPath, args, port, join(dir, 'suma-redis.log'));
 }
 
