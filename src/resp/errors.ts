@@ -42,6 +42,7 @@ export const ERR = {
   linkLost: canned('UNCERTAIN upstream connection lost before the reply; the command may or may not have run'),
   execAbortFailover: canned('EXECABORT Transaction discarded because the master changed'),
   inMultiFailover: canned('ERR the master changed during the transaction; it will be discarded at EXEC'),
+  unhandled: canned('ERR the proxy could not handle this command'),
   scriptDebug: canned('ERR SCRIPT DEBUG is not available through suma-redis: debug scripts against a Redis node directly'),
   systemChannel: canned('NOPERM the __suma.* channels are reserved for system events'),
 } as const;

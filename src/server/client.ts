@@ -96,8 +96,9 @@ export class ClientConnection implements ReplySink, SessionOwner, Flushable, Loc
   private closed = false;
   /** An error to send once the replies owed are out, before closing (protocol errors). */
   private lastWords: Buffer | null = null;
-  /** When the unsent output was last seen shrinking (for the stall check). */
+  /** When the client last took reply bytes, and how many it had taken then (for the stall check). */
   lastProgress = Date.now();
+  private sentAtCheck = 0;
   /** Command id of the frame being dispatched off the fast path (for the latency metric). */
   private frameCmd = 0;
 
@@ -239,7 +240,7 @@ export class ClientConnection implements ReplySink, SessionOwner, Flushable, Loc
       }
       const bytes = scanner.inline ?? buf.subarray(frameStart, frameEnd);
       this.frameCmd = cmd;
-      if (!this.dispatch(bytes, policy)) {
+      if (!this.dispatchSafely(bytes, policy)) {
         pos = frameStart;
         break;
       }
@@ -252,6 +253,16 @@ export class ClientConnection implements ReplySink, SessionOwner, Flushable, Loc
   }
 
   // ---------------------------------------------------------------- dispatch (everything but the fast path)
+
+  /** No input may take the process down: a command that cannot be handled gets an error reply. */
+  private dispatchSafely(frame: Buffer, policy: Policy | undefined): boolean {
+    try {
+      return this.dispatch(frame, policy);
+    } catch (err) {
+      this.log.error({ error: (err as Error).name }, 'command could not be handled');
+      return this.replyNow(ERR.unhandled);
+    }
+  }
 
   /** Runs one command; false when it has to wait (its bytes stay pending). */
   private dispatch(frame: Buffer, policy: Policy | undefined): boolean {
@@ -438,17 +449,18 @@ export class ClientConnection implements ReplySink, SessionOwner, Flushable, Loc
   private hello(args: Buffer[]): boolean {
     const parsed = parseHello(args);
     if (Buffer.isBuffer(parsed)) return this.replyNow(parsed);
+    if (parsed.auth) {
+      const reply = this.auth([AUTH, ...parsed.auth]);
+      if (reply !== OK) return this.replyNow(reply);
+    }
+    // Nothing upstream is opened for a client that has not authenticated.
+    if (!this.authenticated) return this.replyNow(ERR.noAuth);
     if (parsed.name !== undefined) {
       const session = (this.session ??= new Session(this, this.upstream));
       if (this.inflight > 0 && this.route !== session) return this.waitBarrier();
       if (!session.ready()) return this.waitMaster();
     }
     return this.replyNow(() => {
-      if (parsed.auth) {
-        const reply = this.auth([AUTH, ...parsed.auth]);
-        if (reply !== OK) return reply;
-      }
-      if (!this.authenticated) return ERR.noAuth;
       if (parsed.name !== undefined) this.session!.setName(parsed.name);
       return encode([
         'server', 'redis',
@@ -525,7 +537,7 @@ export class ClientConnection implements ReplySink, SessionOwner, Flushable, Loc
 
   deliver(buf: Buffer, start: number, end: number, frames: number): void {
     if (this.closed) return;
-    this.write(start === 0 && end === buf.length ? buf : buf.subarray(start, end));
+    if (end > start) this.write(start === 0 && end === buf.length ? buf : buf.subarray(start, end));
     if (frames > 0) this.replied(frames);
   }
 
@@ -586,9 +598,17 @@ export class ClientConnection implements ReplySink, SessionOwner, Flushable, Loc
     else this.socket.resume();
   }
 
-  /** Called by the listener's timer: a client that stopped reading its replies is closed. */
+  /**
+   * Called by the listener's timer: a client that stopped reading its replies is closed. Progress is
+   * bytes handed to the kernel (bytesWritten counts the buffered ones too), so a slow reader is not
+   * stalled; a client whose socket needs draining counts at any size, since it may hold the shared
+   * links paused.
+   */
   checkStall(now: number, timeoutMs: number): void {
-    if (this.socket.writableLength < STALL_BYTES) {
+    const socket = this.socket;
+    const sent = socket.bytesWritten - socket.writableLength;
+    if (sent > this.sentAtCheck || (socket.writableLength < STALL_BYTES && !socket.writableNeedDrain)) {
+      this.sentAtCheck = sent;
       this.lastProgress = now;
       return;
     }

@@ -34,6 +34,8 @@ interface Expect {
   replacement?: Buffer;
   /** A (un)subscribe confirmation: updates the subscription state. */
   pubsub?: boolean;
+  /** The confirmations of one (un)subscribe command share this token. */
+  command?: object;
   /** A command whose +OK changes replayable state. */
   onOk?: () => void;
   /** Looks at the whole reply before it is delivered. */
@@ -220,7 +222,8 @@ export class Session {
       replies = Math.max(1, set.size);
       set.clear();
     } else targets.forEach((t) => set.delete(t));
-    return Array.from({ length: replies }, () => ({ action: Action.Forward, pubsub: true }));
+    const command = {};
+    return Array.from({ length: replies }, () => ({ action: Action.Forward, pubsub: true, command }));
   }
 
   onReplies(conn: DedicatedConnection, chunk: Buffer, pos: number): void {
@@ -273,6 +276,16 @@ export class Session {
       this.conn?.close();
       return;
     }
+    if (expect.pubsub && expect.action === Action.Forward && frame[0] === 45 /* - */) {
+      // Refused as a whole (BUSY, NOPERM ...): one error instead of a confirmation per name.
+      let skipped = 0;
+      while (this.expects[0]?.command === expect.command && expect.command !== undefined) {
+        this.expects.shift();
+        skipped++;
+      }
+      this.owner.deliver(frame, 0, frame.length, 1 + skipped);
+      return;
+    }
     if (expect.pubsub) this.confirm(frame);
     expect.inspect?.(frame);
     if (expect.onOk && frame[0] === 43 /* + */) expect.onOk();
@@ -320,7 +333,7 @@ export class Session {
     this.subscribedCount = this.shardCount = 0;
     this.monitoring = false;
     if (cut) return this.owner.abort();
-    const error = conn.connected ? ERR.linkLost : ERR.tryAgainMasterChanged;
+    const error = conn.mayHaveRun ? ERR.linkLost : ERR.tryAgainMasterChanged;
     for (let i = 0; i < owed; i++) this.owner.deliver(error, 0, error.length, 1);
     if (this.inMulti) this.multiBroken = true;
     if (this.watching) this.watchBroken = true;

@@ -144,6 +144,7 @@ function request(link: SharedLink, command: Buffer): Promise<Value> {
         if (frames > 0) resolve(decodeFrame(parts.length === 1 ? parts[0]! : Buffer.concat(parts)).value);
       },
       linkLost: () => reject(LOST()),
+      abort: () => reject(LOST()),
     };
     link.send(sink, command, 1);
   });

@@ -29,4 +29,9 @@ export class TransformSink implements ReplySink {
     this.parts = [];
     this.client.linkLost(pending, maybeRan);
   }
+
+  /** Nothing of the cut reply reached the client (frames are delivered whole): drop it; linkLost follows. */
+  abort(): void {
+    this.parts = [];
+  }
 }

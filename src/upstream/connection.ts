@@ -37,9 +37,12 @@ interface HandshakeStep {
 export abstract class UpstreamConnection implements Flushable {
   protected readonly socket: net.Socket;
   protected readonly scanner = new ReplyScanner();
-  /** True once the TCP connection opened: from then on, sent commands may have run. */
-  connected = false;
   closed = false;
+  /**
+   * Commands written before the handshake confirmed a master wait here, so none reaches a node
+   * that turned out to be a replica; null once they were sent (from then on they may have run).
+   */
+  private held: Buffer[] | null = [];
   private corked = false;
   private readonly steps: HandshakeStep[] = [];
   private handshakeParts: Buffer[] = [];
@@ -55,7 +58,6 @@ export abstract class UpstreamConnection implements Flushable {
     this.socket = socket;
     this.timer = setTimeout(() => this.fail('connect timeout'), options.connectTimeoutMs);
     socket.on('connect', () => {
-      this.connected = true;
       clearTimeout(this.timer);
       socket.setKeepAlive(true, 10_000);
     });
@@ -67,16 +69,27 @@ export abstract class UpstreamConnection implements Flushable {
       const args = options.username ? ['AUTH', options.username, options.password] : ['AUTH', options.password];
       this.handshake(args, 'AUTH', (v) => (v instanceof ErrorValue ? 'upstream AUTH failed' : null));
     }
-    this.handshake(['ROLE'], 'ROLE', (v) => (Array.isArray(v) && asText(v[0]) === 'master' ? null : 'node is not a master'));
+    // Only a role other than master is a demotion: an error (BUSY during a long script, LOADING) is not.
+    this.handshake(['ROLE'], 'ROLE', (v) => (v instanceof ErrorValue || (Array.isArray(v) && asText(v[0]) === 'master') ? null : 'node is not a master'));
     for (const args of extraHandshake) this.handshake(args, args[0]!.toUpperCase(), () => null);
   }
 
   private handshake(args: string[], command: string, check: (v: Value) => string | null): void {
     this.steps.push({ command, check });
-    this.write(encodeCommand(args));
+    this.transmit(encodeCommand(args));
+  }
+
+  /** True once commands were sent: an outstanding one may have run. */
+  get mayHaveRun(): boolean {
+    return this.held === null;
   }
 
   write(data: Buffer): void {
+    if (this.held !== null) this.held.push(data);
+    else this.transmit(data);
+  }
+
+  private transmit(data: Buffer): void {
     if (!this.corked) {
       this.corked = true;
       this.socket.cork();
@@ -138,6 +151,11 @@ export abstract class UpstreamConnection implements Flushable {
       const problem = step.check(value);
       if (problem) return this.fail(problem, 'warn');
       this.events.onHandshake?.(step.command, value);
+    }
+    if (this.held !== null) {
+      const held = this.held;
+      this.held = null;
+      for (const data of held) this.transmit(data);
     }
     if (pos < chunk.length) this.onReplies(chunk, pos);
   }

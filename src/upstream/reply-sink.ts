@@ -8,4 +8,6 @@ export interface ReplySink {
    * commands provably never reached Redis (the connection never opened).
    */
   linkLost(pending: number, maybeRan: boolean): void;
+  /** The connection broke in the middle of a reply already partly delivered: the stream is unusable. */
+  abort(): void;
 }

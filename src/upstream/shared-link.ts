@@ -86,7 +86,9 @@ export class SharedLink extends UpstreamConnection {
     const from = this.head;
     this.runs = [];
     this.head = 0;
-    const maybeRan = this.connected;
+    const maybeRan = this.mayHaveRun;
+    // A reply cut in the middle cannot be completed: that client's stream is lost.
+    if (this.scanner.midFrame && from < runs.length) runs[from]!.sink.abort();
     for (let i = from; i < runs.length; i++) runs[i]!.sink.linkLost(runs[i]!.n, maybeRan);
   }
 }

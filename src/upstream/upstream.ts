@@ -89,6 +89,7 @@ export class Upstream {
             if (frames > 0) resolve(Buffer.concat(parts));
           },
           linkLost: () => reject(new RedisError('TRYAGAIN', 'upstream connection lost')),
+          abort: () => reject(new RedisError('TRYAGAIN', 'upstream connection lost')),
         },
         command,
         1,
