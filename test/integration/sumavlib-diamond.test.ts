@@ -12,6 +12,7 @@ import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { keys, tenant, SYSTEM_CHANNELS } from '../../src/state/keys.js';
 import { startRedis, type RedisProcess } from '../helpers/redis.js';
+import { clientPool } from '../helpers/clients.js';
 import { startProxyProcess, type ProxyProcess } from '../helpers/proxy.js';
 import { startTestGroup, type TestGroup } from '../helpers/group.js';
 import { rawConnect, encodeCommand } from '../helpers/resp.js';
@@ -25,14 +26,8 @@ let redis: RedisProcess;
 let proxy: ProxyProcess;
 let direct: Redis;
 let c: Redis;
-const clients: Redis[] = [];
+const { connect, track, closeAll } = clientPool();
 
-function connect(port: number): Redis {
-  const client = new Redis({ port, maxRetriesPerRequest: 1 });
-  client.on('error', () => {});
-  clients.push(client);
-  return client;
-}
 
 const call = (...args: (string | number | Buffer)[]): Promise<unknown> => c.call(args[0] as string, ...args.slice(1));
 const publish = (channel: string, key: string, value: string | Buffer, ...opts: (string | number)[]): Promise<unknown> =>
@@ -88,7 +83,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  for (const client of clients) client.disconnect();
+  closeAll();
   direct?.disconnect();
   await proxy?.stop();
   await redis?.stop();
@@ -552,7 +547,7 @@ describe('on a Sentinel group, through two proxies', () => {
     a = new Redis({ port: pa.port, maxRetriesPerRequest: 0, autoResendUnfulfilledCommands: false });
     b = new Redis({ port: pb.port, maxRetriesPerRequest: 0, autoResendUnfulfilledCommands: false });
     for (const r of [a, b]) r.on('error', () => {});
-    clients.push(a, b);
+    track(a, b);
   });
 
   afterAll(async () => {
@@ -569,7 +564,7 @@ describe('on a Sentinel group, through two proxies', () => {
 
   it('1 000 publishes through one proxy reach a subscriber on the other in under a second', async () => {
     const sub = new Redis({ port: pb.port });
-    clients.push(sub);
+    track(sub);
     const arrived = new Map<number, number>();
     sub.on('message', (_ch: string, raw: string) => {
       const event = JSON.parse(raw) as DiamondEvent;

@@ -8,6 +8,7 @@ import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { keys, tenant, SYSTEM_CHANNELS } from '../../src/state/keys.js';
 import { startRedis, type RedisProcess } from '../helpers/redis.js';
+import { clientPool } from '../helpers/clients.js';
 import { startProxyProcess, type ProxyProcess } from '../helpers/proxy.js';
 import { waitFor } from '../helpers/poll.js';
 
@@ -17,14 +18,8 @@ let redis: RedisProcess;
 let proxy: ProxyProcess;
 let direct: Redis;
 let c: Redis;
-const clients: Redis[] = [];
+const { connect, closeAll } = clientPool();
 
-function connect(port: number): Redis {
-  const client = new Redis({ port, maxRetriesPerRequest: 1 });
-  client.on('error', () => {});
-  clients.push(client);
-  return client;
-}
 
 const call = (...args: (string | number | Buffer)[]): Promise<unknown> => c.call(args[0] as string, ...args.slice(1));
 
@@ -63,7 +58,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  for (const client of clients) client.disconnect();
+  closeAll();
   direct?.disconnect();
   await proxy?.stop();
   await redis?.stop();

@@ -7,6 +7,7 @@ import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { keys, tenant, SYSTEM_CHANNELS } from '../../src/state/keys.js';
 import { startRedis, type RedisProcess } from '../helpers/redis.js';
+import { clientPool } from '../helpers/clients.js';
 import { startProxyProcess, type ProxyProcess } from '../helpers/proxy.js';
 import { startTestGroup, type TestGroup } from '../helpers/group.js';
 import { waitFor } from '../helpers/poll.js';
@@ -19,14 +20,8 @@ let redis: RedisProcess;
 let proxies: ProxyProcess[] = [];
 let direct: Redis;
 let c: Redis;
-const clients: Redis[] = [];
+const { connect, closeAll } = clientPool();
 
-function connect(port: number): Redis {
-  const client = new Redis({ port, maxRetriesPerRequest: 1 });
-  client.on('error', () => {});
-  clients.push(client);
-  return client;
-}
 
 const task = (...args: (string | number | Buffer)[]): Promise<unknown> => c.call('sumavlib.suma_ci_task', ...args);
 
@@ -65,7 +60,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  for (const client of clients) client.disconnect();
+  closeAll();
   direct?.disconnect();
   await Promise.all(proxies.map((p) => p.stop()));
   await redis?.stop();

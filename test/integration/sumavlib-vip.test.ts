@@ -12,6 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { keys, tenant, SYSTEM_CHANNELS } from '../../src/state/keys.js';
 import { globMatch } from '../../src/state/glob.js';
 import { startRedis, type RedisProcess } from '../helpers/redis.js';
+import { clientPool } from '../helpers/clients.js';
 import { startProxyProcess, type ProxyProcess } from '../helpers/proxy.js';
 import { startTestGroup, type TestGroup } from '../helpers/group.js';
 import { rawConnect, encodeCommand } from '../helpers/resp.js';
@@ -25,13 +26,8 @@ let redis: RedisProcess;
 let proxy: ProxyProcess;
 let direct: Redis;
 let c: Redis;
-const clients: Redis[] = [];
+const { connect, closeAll } = clientPool();
 
-function connect(port: number): Redis {
-  const client = new Redis({ port, maxRetriesPerRequest: 1 });
-  clients.push(client);
-  return client;
-}
 
 const call = (...args: (string | number)[]): Promise<unknown> => c.call(args[0] as string, ...args.slice(1));
 
@@ -112,7 +108,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  for (const client of clients) client.disconnect();
+  closeAll();
   direct?.disconnect();
   await proxy?.stop();
   await redis?.stop();
