@@ -54,6 +54,8 @@ const enum FrameMode {
 const PUSH_KINDS = new Set(['message', 'pmessage', 'smessage']);
 const CONFIRM_KINDS = new Set(['subscribe', 'psubscribe', 'ssubscribe', 'unsubscribe', 'punsubscribe', 'sunsubscribe']);
 const QUEUE_REJECT = encodeCommand(['ECHO']);
+/** Commands Redis runs at once inside MULTI instead of queueing them. */
+const NOT_QUEUED = new Set(['multi', 'exec', 'discard', 'watch', 'quit', 'reset']);
 const WAIT_OFFSET_BUMP = encodeCommand(['PUBLISH', '__suma.wait', '']);
 const SUBSCRIBE_COMMANDS = ['SUBSCRIBE', 'PSUBSCRIBE', 'SSUBSCRIBE'] as const;
 
@@ -110,6 +112,9 @@ export class Session {
   private monitoring = false;
   /** A (un)subscribe was queued in the open transaction. */
   private queuedPubsub = false;
+  /** Commands queued in the open transaction, and the state changes among them. */
+  private queued = 0;
+  private queuedEffects: { index: number; apply: () => void }[] = [];
   private cancelWait: (() => void) | null = null;
   private closed = false;
   private reading = true;
@@ -144,25 +149,29 @@ export class Session {
     const name = args[0]!.toString('latin1').toLowerCase();
     let expects: Expect[];
     switch (name) {
-      case 'exec':
+      case 'exec': {
+        const pubsub = this.queuedPubsub;
+        const effects = this.queuedEffects;
         expects = [
           this.watchBroken && this.inMulti
             ? { action: Action.Replace, replacement: NULL_ARRAY }
-            : { action: Action.Forward, inspect: this.queuedPubsub ? (frame) => this.confirmInExec(frame) : undefined },
+            : { action: Action.Forward, inspect: pubsub || effects.length > 0 ? (frame) => this.applyExec(frame, pubsub, effects) : undefined },
         ];
-        this.queuedPubsub = false;
+        this.endQueue();
         if (this.watchBroken && this.inMulti) frame = encodeCommand(['DISCARD']);
         this.inMulti = false;
         this.watching = this.watchBroken = false;
         break;
+      }
       case 'discard':
         expects = [{ action: Action.Forward }];
-        this.queuedPubsub = false;
+        this.endQueue();
         this.inMulti = false;
         this.watching = this.watchBroken = false;
         break;
       case 'multi':
         expects = [{ action: Action.Forward }];
+        if (!this.inMulti) this.endQueue();
         this.inMulti = true;
         break;
       case 'watch':
@@ -175,13 +184,14 @@ export class Session {
         break;
       case 'select': {
         const db = Number(args[1]?.toString('latin1'));
-        expects = [{ action: Action.Forward, onOk: this.inMulti ? undefined : () => (this.db = db) }];
+        expects = [{ action: Action.Forward, onOk: this.replayable(() => (this.db = db)) }];
         break;
       }
       case 'client': {
         const sub = args[1]?.toString('latin1').toLowerCase();
         const value = args[2]?.toString('utf8');
-        expects = [{ action: Action.Forward, onOk: sub === 'setname' && value !== undefined && !this.inMulti ? () => (this.name = value === '' ? null : value) : undefined }];
+        const setName = (): void => void (this.name = value === '' ? null : value!);
+        expects = [{ action: Action.Forward, onOk: sub === 'setname' && value !== undefined ? this.replayable(setName) : undefined }];
         break;
       }
       case 'wait':
@@ -199,9 +209,35 @@ export class Session {
       default:
         expects = this.pubsubExpects(name, args) ?? [{ action: Action.Forward }];
     }
+    // Redis queues everything in MULTI but these, whose errors do not abort EXEC either.
+    if (this.inMulti && !NOT_QUEUED.has(name)) this.queued++;
     this.expects.push(...expects);
     this.conn!.write(frame);
     return expects.length;
+  }
+
+  /**
+   * A change of replayable state (db, name): applied when its +OK arrives, or, queued in MULTI,
+   * when EXEC's reply shows it succeeded (see applyExec).
+   */
+  private replayable(apply: () => void): (() => void) | undefined {
+    if (!this.inMulti) return apply;
+    this.queuedEffects.push({ index: this.queued, apply });
+    return undefined;
+  }
+
+  /** EXEC's reply: the effects of queued (un)subscribes, SELECT and CLIENT SETNAME that succeeded. */
+  private applyExec(frame: Buffer, pubsub: boolean, effects: { index: number; apply: () => void }[]): void {
+    if (pubsub) this.confirmInExec(frame);
+    const { value } = decodeFrame(frame);
+    if (!Array.isArray(value)) return;
+    for (const { index, apply } of effects) if (asText(value[index]) === 'OK') apply();
+  }
+
+  private endQueue(): void {
+    this.queuedPubsub = false;
+    this.queuedEffects = [];
+    this.queued = 0;
   }
 
   /** Expected confirmations of a (un)subscribe command, tracking what to renew after a failover. */

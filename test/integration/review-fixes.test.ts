@@ -61,3 +61,24 @@ it('pointed at a replica, the proxy writes nothing there: commands wait for the 
     await replica.stop();
   }
 });
+
+it('SELECT inside MULTI is replayed after the session reconnects: writes stay in the selected db', async () => {
+  const proxy = await startProxyProcess(['--upstream', `127.0.0.1:${redis.port}`, '--log-level', 'warn']);
+  const client = new Redis({ port: proxy.port, maxRetriesPerRequest: 0 });
+  const admin = new Redis({ port: redis.port });
+  try {
+    await client.select(1);
+    expect(await client.multi().select(2).exec()).toEqual([[null, 'OK']]);
+    const id = await client.client('ID');
+    await admin.client('KILL', 'ID', String(id));
+    await waitFor(async () => (await client.set('where-am-i', 'here').catch(() => null)) === 'OK', { timeoutMs: 10_000, message: 'no write after the reconnect' });
+    await admin.select(2);
+    expect(await admin.exists('where-am-i')).toBe(1);
+    await admin.select(1);
+    expect(await admin.exists('where-am-i')).toBe(0);
+  } finally {
+    client.disconnect();
+    admin.disconnect();
+    await proxy.stop();
+  }
+});
