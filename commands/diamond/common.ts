@@ -2,12 +2,11 @@
 // that change a config (scripts/diamond.ts).
 
 import { createHash } from 'node:crypto';
-import { errorReply } from '../../src/resp/errors.js';
+import { errorReply, valueTooLarge } from '../../src/resp/errors.js';
 import type { ArgReader } from '../../src/registry/spec.js';
 import { channel, keys, SYSTEM_CHANNELS, type Tenant } from '../../src/state/keys.js';
 import type { Limits } from '../../src/state/limits.js';
 import type { StateStore } from '../../src/state/store.js';
-import { tooLarge } from '../vip/common.js';
 
 const NOT_UTF8 = errorReply('ERR', 'value is not valid UTF-8 text');
 const strictUtf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
@@ -20,7 +19,7 @@ export function configValue(args: ArgReader, limits: Limits): { value: string; m
   const raw = args.all[args.all.length - args.remaining];
   const value = args.text();
   if (raw === undefined) return { value, md5: '' };
-  if (raw.length > limits.value) args.fail(tooLarge(limits.value));
+  if (raw.length > limits.value) args.fail(valueTooLarge(limits.value));
   else {
     try {
       strictUtf8.decode(raw);

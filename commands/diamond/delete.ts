@@ -5,7 +5,7 @@
 
 import type { CommandSpec } from '../../src/registry/spec.js';
 import { DIAMOND_DELETE } from '../../src/state/scripts/diamond.js';
-import { bounded, notAcknowledged, publishChannel } from '../vip/common.js';
+import { notAcknowledged, publishChannel } from '../vip/common.js';
 import { changeInput, revision, type Change } from './common.js';
 
 export const diamondDelete = {
@@ -17,7 +17,7 @@ export const diamondDelete = {
   since: '1.0.0',
   async handler({ args, tenant, state, limits }) {
     const name = publishChannel(args, limits.name);
-    const key = bounded(args, limits.name);
+    const key = args.text(limits.name);
     let ifRev = -1;
     let withRev = false;
     for (let word = args.keyword('IFREV', 'WITHREV'); word !== null; word = args.keyword('IFREV', 'WITHREV')) {

@@ -5,7 +5,7 @@
 import type { CommandSpec } from '../../src/registry/spec.js';
 import { keys } from '../../src/state/keys.js';
 import { DIAMOND_VERSIONS } from '../../src/state/scripts/diamond.js';
-import { bounded } from '../vip/common.js';
+
 import type { Version } from './common.js';
 
 export const diamondGet = {
@@ -16,7 +16,7 @@ export const diamondGet = {
   group: 'sumavlib',
   since: '1.0.0',
   async handler({ args, tenant, state, limits }) {
-    const key = bounded(args, limits.name);
+    const key = args.text(limits.name);
     const withRev = args.keyword('WITHREV') !== null;
     args.finish();
     const { value } = await state.run<Version[]>(DIAMOND_VERSIONS, [keys.diamond(tenant, key)], [0], false);

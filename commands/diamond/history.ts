@@ -6,7 +6,7 @@ import { ERR } from '../../src/resp/errors.js';
 import type { CommandSpec } from '../../src/registry/spec.js';
 import { keys } from '../../src/state/keys.js';
 import { DIAMOND_VERSIONS } from '../../src/state/scripts/diamond.js';
-import { bounded } from '../vip/common.js';
+
 import type { Version } from './common.js';
 
 export const diamondHistory = {
@@ -17,7 +17,7 @@ export const diamondHistory = {
   group: 'sumavlib',
   since: '1.0.0',
   async handler({ args, tenant, state, limits }) {
-    const key = bounded(args, limits.name);
+    const key = args.text(limits.name);
     let count = limits.diamondHistory;
     if (args.keyword('COUNT') !== null) count = Math.min(args.int(1, Number.MAX_SAFE_INTEGER, ERR.syntax), limits.diamondHistory);
     args.finish();

@@ -10,7 +10,7 @@ import { ERR, errorReply } from '../../src/resp/errors.js';
 import type { CommandSpec } from '../../src/registry/spec.js';
 import { keys } from '../../src/state/keys.js';
 import { DIAMOND_LIST } from '../../src/state/scripts/diamond.js';
-import { bounded } from '../vip/common.js';
+
 
 /** Names one call examines at most: in the hash table (ZSCAN MATCH), or matched here in a byte-order range. */
 export const SCAN_WORK = 2500;
@@ -34,7 +34,7 @@ export const diamondList = {
   group: 'sumavlib',
   since: '1.0.0',
   async handler({ args, tenant, state, limits }) {
-    const pattern = bounded(args, limits.pattern);
+    const pattern = args.text(limits.pattern);
     let cursor: string | null = null;
     let count = limits.diamondList;
     let withRev = false;

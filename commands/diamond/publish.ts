@@ -7,7 +7,7 @@
 
 import type { CommandSpec } from '../../src/registry/spec.js';
 import { DIAMOND_PUBLISH } from '../../src/state/scripts/diamond.js';
-import { bounded, notAcknowledged, publishChannel } from '../vip/common.js';
+import { notAcknowledged, publishChannel } from '../vip/common.js';
 import { changeInput, configValue, revision, type Change } from './common.js';
 
 export const diamondPublish = {
@@ -19,7 +19,7 @@ export const diamondPublish = {
   since: '1.0.0',
   async handler({ args, tenant, state, limits }) {
     const name = publishChannel(args, limits.name);
-    const key = bounded(args, limits.name);
+    const key = args.text(limits.name);
     const { value, md5 } = configValue(args, limits);
     let ifRev = -1;
     let withRev = false;

@@ -5,7 +5,7 @@
 
 import type { CommandSpec } from '../../src/registry/spec.js';
 import { DIAMOND_ROLLBACK } from '../../src/state/scripts/diamond.js';
-import { bounded, notAcknowledged, publishChannel } from '../vip/common.js';
+import { notAcknowledged, publishChannel } from '../vip/common.js';
 import { changeInput, revision, type Change } from './common.js';
 
 export const diamondRollback = {
@@ -17,7 +17,7 @@ export const diamondRollback = {
   since: '1.0.0',
   async handler({ args, tenant, state, limits }) {
     const name = publishChannel(args, limits.name);
-    const key = bounded(args, limits.name);
+    const key = args.text(limits.name);
     const rev = revision(args);
     const withRev = args.keyword('WITHREV') !== null;
     args.finish();

@@ -1,7 +1,7 @@
 // JSON payloads that are embedded, unchanged, inside event objects (messages, tasks).
 
+import { INVALID_JSON } from '../../src/resp/errors.js';
 import type { ArgReader } from '../../src/registry/spec.js';
-import { INVALID_JSON, jsonArg } from '../vip/common.js';
 
 const BOM = Buffer.from([0xef, 0xbb, 0xbf]);
 
@@ -12,5 +12,5 @@ const BOM = Buffer.from([0xef, 0xbb, 0xbf]);
 export function embeddableJson(args: ArgReader, max: number): string {
   const raw = args.all[args.all.length - args.remaining];
   if (raw !== undefined && raw.length <= max && raw.subarray(0, 3).equals(BOM)) args.fail(INVALID_JSON);
-  return jsonArg(args, max);
+  return args.json(max);
 }

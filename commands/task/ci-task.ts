@@ -21,7 +21,7 @@ import { channel, keys, SYSTEM_CHANNELS } from '../../src/state/keys.js';
 import { TASK_CLAIM, TASK_REPORT, TASK_STATUS, TASK_SUBMIT } from '../../src/state/scripts/task.js';
 import { embeddableJson } from '../events/common.js';
 import { leaseTtl } from '../leader/common.js';
-import { bounded, jsonArg, notAcknowledged, publishChannel, sortedRows } from '../vip/common.js';
+import { notAcknowledged, publishChannel, sortedRows } from '../vip/common.js';
 
 const NAME = 'sumavlib.suma_ci_task';
 
@@ -56,13 +56,13 @@ function taskKeys(call: CommandCall, id: string): string[] {
 async function submit(call: CommandCall): Promise<Reply> {
   const { args, tenant, state, limits } = call;
   const name = publishChannel(args, limits.name);
-  const id = bounded(args, limits.name);
+  const id = args.text(limits.name);
   const payload = embeddableJson(args, limits.json);
   let target = '*';
   let mode: 'ONE' | 'ALL' = 'ONE';
   let ttl = limits.defaultLeaseMs;
   for (let word = args.keyword('TARGET', 'MODE', 'TTL'); word !== null; word = args.keyword('TARGET', 'MODE', 'TTL')) {
-    if (word === 'TARGET') target = bounded(args, limits.pattern);
+    if (word === 'TARGET') target = args.text(limits.pattern);
     else if (word === 'TTL') ttl = leaseTtl(args, limits);
     else {
       const chosen = args.keyword('ONE', 'ALL');
@@ -83,8 +83,8 @@ async function submit(call: CommandCall): Promise<Reply> {
 
 async function claim(call: CommandCall): Promise<Reply> {
   const { args, tenant, state, limits } = call;
-  const id = bounded(args, limits.name);
-  const vip = bounded(args, limits.name);
+  const id = args.text(limits.name);
+  const vip = args.text(limits.name);
   args.finish();
   const { value, acked } = await state.run<number>(
     TASK_CLAIM,
@@ -97,11 +97,11 @@ async function claim(call: CommandCall): Promise<Reply> {
 
 async function report(call: CommandCall): Promise<Reply> {
   const { args, tenant, state, limits } = call;
-  const id = bounded(args, limits.name);
-  const vip = bounded(args, limits.name);
+  const id = args.text(limits.name);
+  const vip = args.text(limits.name);
   const status = args.keyword('RUNNING', 'SUCCEEDED', 'FAILED');
   if (status === null) args.fail(ERR.syntax);
-  const result = args.remaining > 0 ? jsonArg(args, limits.json) : null;
+  const result = args.remaining > 0 ? args.json(limits.json) : null;
   args.finish();
   const { value, acked } = await state.run<number>(
     TASK_REPORT,
@@ -115,7 +115,7 @@ async function report(call: CommandCall): Promise<Reply> {
 
 async function status(call: CommandCall): Promise<Reply> {
   const { args, tenant, state, limits } = call;
-  const id = bounded(args, limits.name);
+  const id = args.text(limits.name);
   const withResult = args.keyword('WITHRESULT') !== null;
   args.finish();
   const { value } = await state.run<(string | null)[]>(TASK_STATUS, [keys.task(tenant, id), keys.taskResults(tenant, id)], [withResult ? 1 : 0], false);

@@ -1,41 +1,13 @@
-// What the host-registry commands share: bounded arguments, JSON checks, byte-order sorting.
+// What the host-registry commands share: publish channels, byte-order sorting, the TRYAGAIN answer.
 
-import { errorReply, RedisError } from '../../src/resp/errors.js';
+import { ERR, RedisError } from '../../src/resp/errors.js';
 import type { ArgReader } from '../../src/registry/spec.js';
-
-export const tooLarge = (max: number): Buffer => errorReply('ERR', `value too large (max ${max} bytes)`);
-export const INVALID_JSON = errorReply('ERR', 'invalid JSON');
-const RESERVED_CHANNEL = errorReply('NOPERM', 'the __suma.* channels are reserved for system events');
-const strictUtf8 = new TextDecoder('utf-8', { fatal: true });
-
-/** The next argument as text, latching `value too large` when it has more than `max` bytes. */
-export function bounded(args: ArgReader, max: number): string {
-  const next = args.all[args.all.length - args.remaining];
-  if (next !== undefined && next.length > max) args.fail(tooLarge(max));
-  return args.text();
-}
 
 /** A `<channel>` argument: a name the caller may publish on, so not one of the system channels. */
 export function publishChannel(args: ArgReader, max: number): string {
-  const name = bounded(args, max);
-  if (name.startsWith('__suma.')) args.fail(RESERVED_CHANNEL);
+  const name = args.text(max);
+  if (name.startsWith('__suma.')) args.fail(ERR.systemChannel);
   return name;
-}
-
-/** The next argument as JSON text (UTF-8, at most `max` bytes), returned unchanged. */
-export function jsonArg(args: ArgReader, max: number): string {
-  const raw = args.all[args.all.length - args.remaining];
-  if (raw === undefined) return args.text();
-  if (raw.length > max) {
-    args.fail(tooLarge(max));
-    return args.text();
-  }
-  try {
-    JSON.parse(strictUtf8.decode(raw));
-  } catch {
-    args.fail(INVALID_JSON);
-  }
-  return args.text();
 }
 
 /**

@@ -6,7 +6,7 @@
 import type { CommandSpec } from '../../src/registry/spec.js';
 import { channel, keys, SYSTEM_CHANNELS } from '../../src/state/keys.js';
 import { VIP_DEREGISTER } from '../../src/state/scripts/vip.js';
-import { bounded } from './common.js';
+
 
 export const vipDeregister = {
   name: 'sumavlib.suma_vip_deregister',
@@ -16,7 +16,7 @@ export const vipDeregister = {
   group: 'sumavlib',
   since: '1.0.0',
   async handler({ args, tenant, state, limits }) {
-    const vip = bounded(args, limits.name);
+    const vip = args.text(limits.name);
     args.finish();
     const { value } = await state.run<number>(
       VIP_DEREGISTER,

@@ -8,7 +8,7 @@
 import type { CommandSpec } from '../../src/registry/spec.js';
 import { channel, keys, SYSTEM_CHANNELS } from '../../src/state/keys.js';
 import { VIP_KILL } from '../../src/state/scripts/vip.js';
-import { bounded, notAcknowledged, publishChannel } from './common.js';
+import { notAcknowledged, publishChannel } from './common.js';
 
 export const vipKill = {
   name: 'sumavlib.suma_vip_kill',
@@ -19,9 +19,9 @@ export const vipKill = {
   since: '1.0.0',
   async handler({ args, tenant, state, limits }) {
     const name = publishChannel(args, limits.name);
-    const vip = bounded(args, limits.name);
+    const vip = args.text(limits.name);
     let reason: string | null = null;
-    if (args.keyword('REASON') !== null) reason = bounded(args, limits.json);
+    if (args.keyword('REASON') !== null) reason = args.text(limits.json);
     args.finish();
     const { value, acked } = await state.run<number>(
       VIP_KILL,

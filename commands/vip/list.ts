@@ -10,7 +10,7 @@ import type { Reply } from '../../src/resp/encode.js';
 import type { CommandSpec } from '../../src/registry/spec.js';
 import { keys } from '../../src/state/keys.js';
 import { VIP_LIST } from '../../src/state/scripts/vip.js';
-import { bounded, sortedRows } from './common.js';
+import { sortedRows } from './common.js';
 
 export const vipList = {
   name: 'sumavlib.suma_vip_list',
@@ -20,8 +20,8 @@ export const vipList = {
   group: 'sumavlib',
   since: '1.0.0',
   async handler({ args, tenant, state, limits }) {
-    const group = bounded(args, limits.name);
-    const pattern = bounded(args, limits.pattern);
+    const group = args.text(limits.name);
+    const pattern = args.text(limits.pattern);
     let withStatus = false;
     let withMeta = false;
     for (let word = args.keyword('WITHSTATUS', 'WITHMETA'); word !== null; word = args.keyword('WITHSTATUS', 'WITHMETA')) {

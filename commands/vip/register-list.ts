@@ -5,7 +5,7 @@
 import type { CommandSpec } from '../../src/registry/spec.js';
 import { keys } from '../../src/state/keys.js';
 import { VIP_REGISTER_LIST } from '../../src/state/scripts/vip.js';
-import { bounded } from './common.js';
+
 
 export const REGISTER_LIST_MAX = 100;
 /** HSCAN steps of COUNT 100 per call: about 10 000 inventory entries examined at most. */
@@ -19,7 +19,7 @@ export const vipRegisterList = {
   group: 'sumavlib',
   since: '1.0.0',
   async handler({ args, tenant, state, limits }) {
-    const pattern = bounded(args, limits.pattern);
+    const pattern = args.text(limits.pattern);
     args.finish();
     const { value } = await state.run<string[]>(
       VIP_REGISTER_LIST,

@@ -6,7 +6,7 @@ import type { CommandSpec } from '../../src/registry/spec.js';
 import { channel, keys, SYSTEM_CHANNELS } from '../../src/state/keys.js';
 import { VIP_REGISTER } from '../../src/state/scripts/vip.js';
 import { leaseTtl } from '../leader/common.js';
-import { bounded, jsonArg } from './common.js';
+
 
 export const vipRegister = {
   name: 'sumavlib.suma_vip_register',
@@ -16,13 +16,13 @@ export const vipRegister = {
   group: 'sumavlib',
   since: '1.0.0',
   async handler({ args, tenant, state, limits }) {
-    const vip = bounded(args, limits.name);
+    const vip = args.text(limits.name);
     let group: string | null = null;
     let meta: string | null = null;
     let ttl = 0;
     for (let word = args.keyword('GROUP', 'META', 'TTL'); word !== null; word = args.keyword('GROUP', 'META', 'TTL')) {
-      if (word === 'GROUP') group = bounded(args, limits.name);
-      else if (word === 'META') meta = jsonArg(args, limits.json);
+      if (word === 'GROUP') group = args.text(limits.name);
+      else if (word === 'META') meta = args.json(limits.json);
       else ttl = leaseTtl(args, limits);
     }
     args.finish();

@@ -5,7 +5,7 @@
 import type { CommandSpec } from '../../src/registry/spec.js';
 import { channel, keys, SYSTEM_CHANNELS } from '../../src/state/keys.js';
 import { VIP_RESET } from '../../src/state/scripts/vip.js';
-import { bounded, notAcknowledged, publishChannel } from './common.js';
+import { notAcknowledged, publishChannel } from './common.js';
 
 export const vipReset = {
   name: 'sumavlib.suma_vip_reset',
@@ -16,7 +16,7 @@ export const vipReset = {
   since: '1.0.0',
   async handler({ args, tenant, state, limits }) {
     const name = publishChannel(args, limits.name);
-    const vip = bounded(args, limits.name);
+    const vip = args.text(limits.name);
     args.finish();
     const { value, acked } = await state.run<number>(
       VIP_RESET,

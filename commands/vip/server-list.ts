@@ -6,7 +6,7 @@
 import type { CommandSpec } from '../../src/registry/spec.js';
 import { keys } from '../../src/state/keys.js';
 import { VIP_SERVER_LIST } from '../../src/state/scripts/vip.js';
-import { bounded, sortedRows } from './common.js';
+import { sortedRows } from './common.js';
 
 export const vipServerList = {
   name: 'sumavlib.suma_vip_server_list',
@@ -16,7 +16,7 @@ export const vipServerList = {
   group: 'sumavlib',
   since: '1.0.0',
   async handler({ args, tenant, state, limits }) {
-    const pattern = bounded(args, limits.pattern);
+    const pattern = args.text(limits.pattern);
     let withStatus = false;
     while (args.keyword('WITHSTATUS') !== null) withStatus = true;
     args.finish();

@@ -1,7 +1,7 @@
 // The proxy's own commands: one typed spec per command, in Redis's vocabulary (arity, flags), so
 // arity errors and COMMAND INFO work for them as clients expect.
 
-import { ERR, errorReply, wrongArity, RedisError } from '../resp/errors.js';
+import { ERR, INVALID_JSON, valueTooLarge, wrongArity, RedisError } from '../resp/errors.js';
 import type { Reply } from '../resp/encode.js';
 import type { Tenant } from '../state/keys.js';
 import type { StateStore } from '../state/store.js';
@@ -68,7 +68,7 @@ export class ArgReader {
   text(maxBytes = Infinity): string {
     const arg = this.all[this.at++];
     if (arg === undefined) return this.fail(ERR.syntax), '';
-    if (arg.length > maxBytes) this.fail(errorReply('ERR', `value too large (max ${maxBytes} bytes)`));
+    if (arg.length > maxBytes) this.fail(valueTooLarge(maxBytes));
     return arg.toString('utf8');
   }
 
@@ -119,7 +119,6 @@ export class ArgReader {
   }
 }
 
-const INVALID_JSON = errorReply('ERR', 'invalid JSON');
 const strictUtf8 = new TextDecoder('utf-8', { fatal: true });
 
 function isJson(raw: Buffer): boolean {

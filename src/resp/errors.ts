@@ -52,6 +52,13 @@ export function subscribedContext(name: string): Buffer {
   return errorReply('ERR', `Can't execute '${truncate(name)}': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / RESET are allowed in this context`);
 }
 
+/** An argument over its size limit (the sumavlib spec's wording). */
+export function valueTooLarge(max: number): Buffer {
+  return errorReply('ERR', `value too large (max ${max} bytes)`);
+}
+
+export const INVALID_JSON = errorReply('ERR', 'invalid JSON');
+
 export function wrongArity(command: string): Buffer {
   return errorReply('ERR', `wrong number of arguments for '${command.toLowerCase()}' command`);
 }
